@@ -1,0 +1,1 @@
+"""codeassist.lsp: the language server (pygls)."""
