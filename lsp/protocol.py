@@ -1,0 +1,53 @@
+"""Names shared by the server and both editor clients: custom LSP methods, commands, settings keys.
+
+The VS Code extension (editors/vscode/src/protocol.ts) and the Neovim plugin
+(editors/nvim/lua/codeassist/protocol.lua) carry copies of these strings; a test checks they agree.
+
+Custom requests / notifications
+-------------------------------
+``codeassist/ask`` (request, client -> server)
+    params ``{question: str, textDocument?: {uri}, range?: Range, conversationId?: str}``
+    result ``{conversationId: str, answer: str, sources: [{uri, range, symbol}], model: str}``
+    While the answer is generated the server sends ``codeassist/answerDelta`` notifications.
+``codeassist/answerDelta`` (notification, server -> client)
+    params ``{conversationId: str, text: str}`` — text pieces in order; their concatenation is the answer.
+``codeassist/status`` (request, client -> server)
+    result ``{indexState: "none"|"building"|"lexical"|"ready"|"error", files: int, chunks: int,
+    embedded: int, completionModel: str|null, chatModel: str|null, enabled: bool}``
+``codeassist/statusChanged`` (notification, server -> client): the same object, sent when it changes.
+
+Commands (``workspace/executeCommand``)
+---------------------------------------
+``codeassist.ask``           arguments ``[{question, textDocument?, range?, conversationId?}]`` -> like codeassist/ask
+``codeassist.explain``       arguments ``[{textDocument: {uri}, range}]`` -> like codeassist/ask with an explain prompt
+``codeassist.writeDocstring`` arguments ``[{textDocument: {uri}, range | position}]`` -> server sends
+                              ``workspace/applyEdit`` (the client asked by running the command)
+``codeassist.findSimilar``   arguments ``[{textDocument: {uri}, range}]`` -> list of Location
+``codeassist.reindex``       no arguments -> re-indexes the workspace, reports with $/progress
+``codeassist.toggle``        no arguments -> enables/disables inline completion, returns the new state
+"""
+
+from __future__ import annotations
+
+SERVER_NAME = "codeassist-lsp"
+
+# Custom methods
+ASK = "codeassist/ask"
+ANSWER_DELTA = "codeassist/answerDelta"
+STATUS = "codeassist/status"
+STATUS_CHANGED = "codeassist/statusChanged"
+
+# Commands
+CMD_ASK = "codeassist.ask"
+CMD_EXPLAIN = "codeassist.explain"
+CMD_WRITE_DOCSTRING = "codeassist.writeDocstring"
+CMD_FIND_SIMILAR = "codeassist.findSimilar"
+CMD_REINDEX = "codeassist.reindex"
+CMD_TOGGLE = "codeassist.toggle"
+
+COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE)
+
+# Code action titles (what the user sees in the lightbulb menu)
+ACTION_EXPLAIN = "codeassist: Explain this code"
+ACTION_DOCSTRING = "codeassist: Write a docstring"
+ACTION_SIMILAR = "codeassist: Find similar code"
