@@ -1,0 +1,256 @@
+"""The Python API: `open_index(root)` -> `Index`, whose `search()` the CLI, the language server and
+`ask` all use.
+
+    from codeassist.indexer import open_index
+    index = open_index("path/to/repo")
+    for hit in index.search("where are retries configured", k=5, lang="python"):
+        print(hit.path, hit.start_line, hit.symbol, hit.score)
+
+Hybrid search = FTS5 BM25 top-n and FAISS top-n fused by reciprocal rank fusion, overlapping ranges
+of one file deduped, hits per file capped. While dense coverage is incomplete (embedding still running,
+or no embedding model available) search works lexically and `SearchResults.coverage` says so.
+An `Index` may be used from several threads; a lock serializes access to its SQLite connection.
+The index can be rewritten by `codeassist index` while it is open: SQLite WAL gives readers a
+consistent snapshot, and the FAISS file is re-read when its modification time changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
+from codeassist.indexer.model import Hit
+from codeassist.indexer.pipeline import VECTORS_NAME
+from codeassist.indexer.search import Filters, dedupe_and_cap, reciprocal_rank_fusion
+from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
+
+log = logging.getLogger(__name__)
+
+MODES = ("hybrid", "lexical", "dense")
+# Candidates fetched from each retriever before fusion; with filters, more (filtered afterwards).
+CANDIDATES = 50
+FILTERED_CANDIDATES = 400
+MAX_K = 1000
+MAX_QUERY_CHARS = 4000
+
+
+@dataclass
+class Coverage:
+    chunks: int
+    embedded: int
+    dense: bool  # whether dense retrieval took part in this search
+    reason: str = ""  # why not, when it did not
+
+    def to_json(self) -> dict[str, Any]:
+        return {"chunks": self.chunks, "embedded": self.embedded, "dense": self.dense, "reason": self.reason}
+
+
+class SearchResults(list[Hit]):
+    """A list of hits that also says how complete the dense side was."""
+
+    def __init__(self, hits: list[Hit], coverage: Coverage, mode: str) -> None:
+        super().__init__(hits)
+        self.coverage = coverage
+        self.mode = mode
+
+
+def open_index(root: Path | str, index_dir: Path | str | None = None, *, embedder: Any = None) -> Index:
+    """Open the existing index of `root`. Raises IndexNotFound (with the command that creates it)."""
+    root_path = Path(root).expanduser()
+    if not root_path.is_dir():
+        raise RootNotFound(str(root_path))
+    root_path = root_path.resolve()
+    target = resolve_index_dir(root_path, index_dir)
+    if not (target / DB_NAME).exists():
+        raise IndexNotFound(str(root_path), str(target))
+    return Index(root_path, target, embedder=embedder)
+
+
+@dataclass
+class _Dense:
+    index: Any = None
+    mtime_ns: int = -1
+    embedder: Any = None
+    error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Index:
+    def __init__(self, root: Path, index_dir: Path, *, embedder: Any = None) -> None:
+        self.root = root
+        self.index_dir = index_dir
+        self._store = Store(index_dir)
+        self._lock = threading.RLock()
+        self._dense = _Dense(embedder=embedder)
+        self._counts_cache: tuple[int, tuple[int, str | None, int]] | None = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- status ----------------------------------------------------------------------------
+    @property
+    def model_id(self) -> str | None:
+        with self._lock:
+            return self._store.get_meta("embedding_model")
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            counts = self._store.counts()
+            model = self._store.get_meta("embedding_model")
+            embedded = self._store.embedded_count(model) if model else 0
+            return {
+                "root": str(self.root),
+                "index_dir": str(self.index_dir),
+                "files": counts["files"],
+                "chunks": counts["chunks"],
+                "embedded": embedded,
+                "embedding_model": model,
+                "languages": self._store.languages(),
+                "last_update": self._store.last_update(),
+                "coverage": round(embedded / counts["chunks"], 4) if counts["chunks"] else 0.0,
+            }
+
+    def stale_files(self, config: Any = None) -> int:
+        """How many files changed, appeared or vanished since the last index run (one discovery pass)."""
+        from codeassist.indexer.discovery import discover_files
+
+        current = {f.rel: f for f in discover_files(self.root, config).files}
+        with self._lock:
+            states = self._store.file_states()
+        changed = sum(1 for rel, f in current.items()
+                      if rel not in states or (states[rel].size, states[rel].mtime_ns) != (f.size, f.mtime_ns))
+        return changed + sum(1 for rel in states if rel not in current)
+
+    def file_chunks(self, path: str) -> list[Hit]:
+        with self._lock:
+            rows = self._store.chunks_of_file(path)
+        return [Hit(r.path, r.start_line, r.end_line, r.symbol, r.kind, r.language or "", 0.0, r.text, r.id)
+                for r in rows]
+
+    # -- search ----------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        lang: str | list[str] | None = None,
+        path: str | list[str] | None = None,
+        kind: str | list[str] | None = None,
+        mode: str = "hybrid",
+        max_per_file: int | None = 3,
+        exclude_ranges: list[tuple[str, int, int]] | None = None,
+    ) -> SearchResults:
+        """Best chunks for a natural-language question or a code fragment, best first.
+
+        k <= 0 gives no hits; k is capped at MAX_K. Queries longer than MAX_QUERY_CHARS are cut
+        (a pasted file is still a fine query: its first few thousand characters decide).
+        `exclude_ranges`: (path, start, end) ranges to leave out (the cursor's own chunk).
+        """
+        if mode not in MODES:
+            raise CodeassistError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
+        k = min(int(k), MAX_K)
+        query = (query or "")[:MAX_QUERY_CHARS]
+        coverage = self._coverage(mode)
+        if k <= 0 or not query.strip():
+            return SearchResults([], coverage, mode)
+        filters = Filters.make(lang=lang, kind=kind, path=path)
+        n = max(CANDIDATES, k * 3)
+        if filters.active or exclude_ranges:
+            n = max(n, FILTERED_CANDIDATES)
+        lists: dict[str, list[int]] = {}
+        with self._lock:
+            if mode in ("hybrid", "lexical"):
+                lists["lexical"] = [cid for cid, _ in self._store.lexical_search(query, n)]
+        if mode in ("hybrid", "dense") and coverage.dense:
+            lists["dense"] = self._dense_ids(query, n)
+        fused = reciprocal_rank_fusion(lists)
+        with self._lock:
+            rows = self._store.chunk_rows([cid for cid, _, _ in fused])
+        hits: list[Hit] = []
+        for cid, score, found_by in fused:
+            row = rows.get(cid)
+            if row is None or not filters.accepts(row.path, row.language, row.kind):
+                continue
+            if exclude_ranges and any(p == row.path and s <= row.end_line and row.start_line <= e
+                                      for p, s, e in exclude_ranges):
+                continue
+            hits.append(Hit(row.path, row.start_line, row.end_line, row.symbol, row.kind, row.language or "",
+                            round(score, 6), row.text, row.id, sources=found_by))
+        return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
+
+    def _counts(self) -> tuple[int, str | None, int]:
+        """(chunks, embedding model, embedded chunks), recomputed only after a write to the database."""
+        with self._lock:
+            version = self._store.data_version()
+            if self._counts_cache is None or self._counts_cache[0] != version:
+                chunks = self._store.counts()["chunks"]
+                model = self._store.get_meta("embedding_model")
+                embedded = self._store.embedded_count(model) if model else 0
+                self._counts_cache = (version, (chunks, model, embedded))
+            return self._counts_cache[1]
+
+    def _coverage(self, mode: str) -> Coverage:
+        chunks, model, embedded = self._counts()
+        if mode == "lexical":
+            return Coverage(chunks, embedded, False, "lexical mode")
+        if not model or embedded == 0:
+            return Coverage(chunks, embedded, False, "no embeddings yet (run: codeassist index)")
+        if not self._ensure_dense(model):
+            return Coverage(chunks, embedded, False, self._dense.error)
+        reason = "" if embedded >= chunks else f"dense coverage {embedded:,} of {chunks:,} chunks"
+        return Coverage(chunks, embedded, True, reason)
+
+    def _ensure_dense(self, model_id: str) -> bool:
+        from codeassist.indexer.vector_sync import sync_vectors
+
+        dense = self._dense
+        if dense.embedder is None and not dense.error:
+            try:
+                dense.embedder = _embedder_for(model_id)
+            except CodeassistError as err:
+                dense.error = str(err)
+        if dense.embedder is None:
+            return False
+        if dense.embedder.model_id != model_id:
+            dense.error = (f"the index was embedded with {model_id} but the configured model is "
+                           f"{dense.embedder.model_id}; re-run: codeassist index")
+            return False
+        path = self.index_dir / VECTORS_NAME
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            mtime = 0
+        if dense.index is None or mtime != dense.mtime_ns:
+            with self._lock:
+                dim = int(self._store.get_meta("embedding_dimension") or dense.embedder.dimension)
+                dense.index = sync_vectors(self._store, path, model_id, dim)
+            dense.mtime_ns = mtime
+        return True
+
+    def _dense_ids(self, query: str, n: int) -> list[int]:
+        vector = self._dense.embedder.embed_query(query)
+        _, ids = self._dense.index.search(vector, n)
+        return [int(i) for i in ids if i >= 0]
+
+
+def _embedder_for(model_id: str) -> Any:
+    """The query embedder matching the model the index was built with (local models only)."""
+    from codeassist.indexer.embedders import make_embedder
+
+    if model_id.startswith("local:"):
+        return make_embedder("local")
+    raise CodeassistError(
+        f"the index was embedded with {model_id}; pass the same embeddings endpoint to search "
+        "(set [embeddings] in .codeassist.toml)"
+    )

@@ -1,0 +1,92 @@
+"""Pure ranking steps of hybrid search: reciprocal rank fusion, overlap dedupe, per-file cap, filters.
+
+Reciprocal rank fusion (Cormack et al. 2009) adds 1/(k + rank) over the ranked lists a document
+appears in. It needs no score calibration between BM25 and cosine, which is why it is the fusion here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from codeassist.indexer.model import Hit
+
+RRF_K = 60
+
+
+def reciprocal_rank_fusion(
+    ranked_lists: dict[str, Sequence[int]], k: int = RRF_K, weights: dict[str, float] | None = None
+) -> list[tuple[int, float, list[str]]]:
+    """Fuse ranked id lists -> [(id, score, names of lists that had it)], best first, ties by id."""
+    scores: dict[int, float] = {}
+    found_by: dict[int, list[str]] = {}
+    for name, ids in ranked_lists.items():
+        weight = (weights or {}).get(name, 1.0)
+        for rank, item in enumerate(ids, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+            found_by.setdefault(item, []).append(name)
+    order = sorted(scores, key=lambda i: (-scores[i], i))
+    return [(i, scores[i], found_by[i]) for i in order]
+
+
+def dedupe_and_cap(hits: Sequence[Hit], k: int, max_per_file: int | None) -> list[Hit]:
+    """Keep the best of overlapping ranges in one file and at most `max_per_file` hits per file."""
+    kept: list[Hit] = []
+    per_file: dict[str, list[Hit]] = {}
+    for hit in hits:
+        same_file = per_file.setdefault(hit.path, [])
+        if any(h.start_line <= hit.end_line and hit.start_line <= h.end_line for h in same_file):
+            continue
+        if max_per_file and len(same_file) >= max_per_file:
+            continue
+        same_file.append(hit)
+        kept.append(hit)
+        if len(kept) >= k:
+            break
+    return kept
+
+
+@lru_cache(maxsize=64)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Glob with gitignore-like meaning: `**` crosses folders, `*` and `?` do not; a pattern without
+    a slash matches at any depth; a pattern naming a folder matches everything under it."""
+    pattern = pattern.strip().removeprefix("./")
+    if "/" not in pattern.rstrip("/"):
+        pattern = "**/" + pattern
+    pieces = re.split(r"(\*\*/|\*\*|\*|\?)", pattern.rstrip("/"))
+    wildcard = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    body = "".join(wildcard.get(piece, re.escape(piece)) for piece in pieces)
+    return re.compile(body + "(?:/.*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    lang: frozenset[str] | None = None
+    kind: frozenset[str] | None = None
+    path: tuple[str, ...] = ()
+
+    @classmethod
+    def make(cls, lang=None, kind=None, path=None) -> Filters:
+        def as_set(value):
+            if value is None or value == "" or value == []:
+                return None
+            values = [value] if isinstance(value, str) else list(value)
+            return frozenset(v.lower() for v in values)
+
+        paths = () if not path else ((path,) if isinstance(path, str) else tuple(path))
+        return cls(as_set(lang), as_set(kind), paths)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.lang or self.kind or self.path)
+
+    def accepts(self, path: str, language: str | None, kind: str) -> bool:
+        if self.lang is not None and (language or "").lower() not in self.lang:
+            return False
+        if self.kind is not None and kind.lower() not in self.kind:
+            return False
+        if self.path and not any(_glob_regex(p).match(path) for p in self.path):
+            return False
+        return True

@@ -1,0 +1,425 @@
+"""The SQLite store: files, chunks, the FTS5 lexical index and the embedding cache.
+
+One database per index, in WAL mode, schema through numbered migrations run on open. Only this module
+(and `vectors.py` for the FAISS file) touches the index directory's files.
+
+Tables
+    files(path, size, mtime_ns, content_hash, language, status)   one row per indexed file
+    chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)
+    chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; code-aware tokens
+    embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded
+    meta(key, value)
+
+Lexical tokens. FTS5's unicode61 tokenizer already splits snake_case (``_`` is a separator). camelCase
+and PascalCase identifiers are expanded by `code_terms` before they reach FTS5 (``parseHTTPHeader`` also
+indexes ``parse http header``), and queries go through the same expansion, so the two always agree.
+The FTS table is contentless to halve its size; deleting a chunk's row replays the exact values it was
+inserted with (`_fts_values`), which is why `FTS_VERSION` is stored: a change of the token rules
+rebuilds the FTS table instead of corrupting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codeassist.indexer.errors import IndexCorrupt
+from codeassist.indexer.model import Chunk
+
+DB_NAME = "index.db"
+FTS_VERSION = "1"
+
+MIGRATIONS: list[str] = [
+    # 1: initial schema
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE files(
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        language TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        indexed_at REAL NOT NULL
+    );
+    CREATE TABLE chunks(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: FAISS holds vectors by chunk id
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        language TEXT,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL
+    );
+    CREATE INDEX chunks_by_file ON chunks(file_id);
+    CREATE INDEX chunks_by_hash ON chunks(text_hash);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        symbol, path, body, content='', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE embeddings(
+        text_hash TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY(text_hash, model_id)
+    ) WITHOUT ROWID;
+    """,
+]
+
+# BM25 column weights: a match in the symbol name beats one in the path, which beats one in the body.
+BM25_WEIGHTS = (10.0, 3.0, 1.0)
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CAMEL_IDENT = re.compile(r"[A-Za-z0-9_]*(?:[a-z0-9][A-Z]|[A-Z]{2}[a-z])[A-Za-z0-9_]*")
+_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+# Words too common in code or questions to help ranking; dropped from queries only.
+STOPWORDS = frozenset(
+    """a an and are as at be by do does for from how i if in is it of on or the this to what
+    when where which who why with where's self return def function class var let const""".split()
+)
+
+
+def code_terms(text: str) -> str:
+    """Extra tokens for camelCase identifiers (``getHTTPResponse`` -> ``get http response``)."""
+    parts: set[str] = set()
+    for ident in set(_CAMEL_IDENT.findall(text)):
+        parts.update(p.lower() for p in _CAMEL_PART.findall(ident))
+    return " ".join(sorted(parts))
+
+
+def query_terms(query: str, limit: int = 48) -> list[str]:
+    """The distinct lowercase terms of a query as FTS5 will see them, stopwords removed."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(query) + code_terms(query).split():
+        word = word.lower()
+        if word not in STOPWORDS:
+            seen.setdefault(word, None)
+    terms = list(seen)
+    if not terms:  # a query of only stopwords still deserves an answer
+        terms = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+    return terms[:limit]
+
+
+def fts_match_expression(query: str) -> str | None:
+    """An FTS5 MATCH string: each term a quoted literal (no operator injection), OR-ed for BM25."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _fts_values(symbol: str, path: str, text: str) -> tuple[str, str, str]:
+    return (
+        f"{symbol} {code_terms(symbol)}",
+        f"{path} {code_terms(path)}",
+        f"{text}\n{code_terms(text)}",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    id: int
+    size: int
+    mtime_ns: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: int
+    path: str
+    start_line: int
+    end_line: int
+    kind: str
+    symbol: str
+    language: str
+    text: str
+    text_hash: str
+
+
+class Store:
+    """A connection to one index database. Not thread-safe: one Store per thread."""
+
+    def __init__(self, index_dir: Path, *, create: bool = True, readonly: bool = False) -> None:
+        self.index_dir = Path(index_dir)
+        self.path = self.index_dir / DB_NAME
+        if create:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            if not readonly:
+                self._migrate()
+            self._check_fts_version(readonly)
+        except sqlite3.DatabaseError as err:
+            raise IndexCorrupt(str(self.path), str(err)) from err
+
+    # -- schema ----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={number}")
+                if number == 1:
+                    self.set_meta("fts_version", FTS_VERSION)
+
+    def _check_fts_version(self, readonly: bool) -> None:
+        if readonly or self.get_meta("fts_version") == FTS_VERSION:
+            return
+        with self.transaction():
+            self.db.execute("DELETE FROM chunks_fts")
+            rows = self.db.execute(
+                "SELECT c.id, c.symbol, f.path, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
+            )
+            self.db.executemany(
+                "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
+                ((cid, *_fts_values(sym, path, text)) for cid, sym, path, text in rows.fetchall()),
+            )
+            self.set_meta("fts_version", FTS_VERSION)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta ------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- files and chunks ------------------------------------------------------------------
+    def file_states(self) -> dict[str, FileState]:
+        rows = self.db.execute("SELECT path, id, size, mtime_ns, content_hash FROM files")
+        return {path: FileState(fid, size, mtime, h) for path, fid, size, mtime, h in rows}
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
+        self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id))
+
+    def replace_file(
+        self,
+        path: str,
+        *,
+        size: int,
+        mtime_ns: int,
+        digest: str,
+        language: str | None,
+        chunks: Sequence[Chunk],
+        status: str = "ok",
+    ) -> list[int]:
+        """Swap in a file's new chunks atomically; returns the new chunk ids."""
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            if row:
+                self._delete_chunks_of(row[0])
+                self.db.execute(
+                    "UPDATE files SET size=?, mtime_ns=?, content_hash=?, language=?, status=?, indexed_at=?"
+                    " WHERE id = ?",
+                    (size, mtime_ns, digest, language, status, time.time(), row[0]),
+                )
+                file_id = row[0]
+            else:
+                cur = self.db.execute(
+                    "INSERT INTO files(path, size, mtime_ns, content_hash, language, status, indexed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (path, size, mtime_ns, digest, language, status, time.time()),
+                )
+                file_id = cur.lastrowid
+            ids = []
+            for chunk in chunks:
+                cur = self.db.execute(
+                    "INSERT INTO chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (file_id, chunk.start_line, chunk.end_line, chunk.kind, chunk.symbol, chunk.language,
+                     chunk.text, text_hash(chunk.text)),
+                )
+                ids.append(cur.lastrowid)
+                self.db.execute(
+                    "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
+                    (cur.lastrowid, *_fts_values(chunk.symbol, path, chunk.text)),
+                )
+            return ids
+
+    def _delete_chunks_of(self, file_id: int) -> list[int]:
+        rows = self.db.execute(
+            "SELECT c.id, c.symbol, f.path, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
+            " WHERE c.file_id = ?",
+            (file_id,),
+        ).fetchall()
+        self.db.executemany(
+            "INSERT INTO chunks_fts(chunks_fts, rowid, symbol, path, body) VALUES ('delete', ?, ?, ?, ?)",
+            ((cid, *_fts_values(sym, path, text)) for cid, sym, path, text in rows),
+        )
+        self.db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
+        return [r[0] for r in rows]
+
+    def delete_files(self, paths: Iterable[str]) -> int:
+        """Remove files and their chunks, one transaction per file; returns how many were removed."""
+        removed = 0
+        for path in paths:
+            with self.transaction():
+                row = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+                if row:
+                    self._delete_chunks_of(row[0])
+                    self.db.execute("DELETE FROM files WHERE id = ?", (row[0],))
+                    removed += 1
+        return removed
+
+    def chunk_rows(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        out: dict[int, ChunkRow] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                "SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash"
+                f" FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+                part,
+            )
+            for row in rows:
+                out[row[0]] = ChunkRow(*row)
+        return out
+
+    def chunks_of_file(self, path: str) -> list[ChunkRow]:
+        rows = self.db.execute(
+            "SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash"
+            " FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line",
+            (path,),
+        )
+        return [ChunkRow(*row) for row in rows]
+
+    def lexical_search(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score with higher = better), best first. Unsafe syntax cannot get through."""
+        expression = fts_match_expression(query)
+        if expression is None or limit <= 0:
+            return []
+        w = BM25_WEIGHTS
+        rows = self.db.execute(
+            f"SELECT rowid, bm25(chunks_fts, {w[0]}, {w[1]}, {w[2]}) AS s FROM chunks_fts"
+            " WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
+            (expression, limit),
+        )
+        return [(rowid, -score) for rowid, score in rows]
+
+    # -- counts ----------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        files = self.db.execute("SELECT count(*) FROM files").fetchone()[0]
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return {"files": files, "chunks": chunks}
+
+    def languages(self) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT coalesce(language, 'text'), count(*) FROM files GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
+        return dict(rows.fetchall())
+
+    def data_version(self) -> int:
+        """Changes whenever any connection commits a write (SQLite's PRAGMA data_version plus our own)."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0] * 1_000_003 + self.db.total_changes
+
+    def last_update(self) -> float | None:
+        return self.db.execute("SELECT max(indexed_at) FROM files").fetchone()[0]
+
+    # -- embedding cache -------------------------------------------------------------------
+    def embedded_count(self, model_id: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM chunks c WHERE EXISTS"
+            " (SELECT 1 FROM embeddings e WHERE e.text_hash = c.text_hash AND e.model_id = ?)",
+            (model_id,),
+        ).fetchone()[0]
+
+    def chunks_missing_embeddings(self, model_id: str) -> list[tuple[int, str, str, str, str, str]]:
+        """(chunk id, text_hash, path, symbol, kind, text) for chunks whose body has no cached vector."""
+        rows = self.db.execute(
+            "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text FROM chunks c"
+            " JOIN files f ON f.id = c.file_id WHERE NOT EXISTS"
+            " (SELECT 1 FROM embeddings e WHERE e.text_hash = c.text_hash AND e.model_id = ?)"
+            " ORDER BY c.id",
+            (model_id,),
+        )
+        return rows.fetchall()
+
+    def put_embeddings(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO embeddings(text_hash, model_id, vector) VALUES (?, ?, ?)",
+                ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items),
+            )
+
+    def cached_vectors(self, model_id: str, chunk_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of chunks (all, or the given ones) that have a cached vector for model_id."""
+        sql = (
+            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e"
+            " ON e.text_hash = c.text_hash AND e.model_id = ?"
+        )
+        rows: list[tuple[int, bytes]] = []
+        if chunk_ids is None:
+            rows = self.db.execute(sql, (model_id,)).fetchall()
+        else:
+            ids = list(chunk_ids)
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows += self.db.execute(sql + f" WHERE c.id IN ({marks})", (model_id, *part)).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return ids_arr, vectors
+
+    def all_chunk_ids(self) -> np.ndarray:
+        rows = self.db.execute("SELECT id FROM chunks").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+def default_index_dir(root: Path) -> Path:
+    """The per-repository index folder in the user cache dir, keyed by the resolved root."""
+    import platformdirs
+
+    resolved = Path(root).resolve()
+    key = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", resolved.name) or "root"
+    return Path(platformdirs.user_cache_dir("codeassist")) / "indexes" / f"{name}-{key}"
+
+
+def resolve_index_dir(root: Path, index_dir: Path | str | None) -> Path:
+    if index_dir:
+        return Path(index_dir).expanduser()
+    env = os.environ.get("CODEASSIST_INDEX_DIR")
+    return Path(env).expanduser() if env else default_index_dir(root)

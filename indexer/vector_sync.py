@@ -1,0 +1,44 @@
+"""Keep the FAISS file consistent with SQLite, repairing it from the embedding cache.
+
+SQLite is the source of truth: chunk ids never repeat (AUTOINCREMENT), and every vector ever computed
+is in the embedding cache keyed by (chunk body hash, model id). So whatever state a crash left the
+FAISS file in (missing, truncated, stale, from another model), the right index can be rebuilt from the
+cache without embedding anything again.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from codeassist.indexer.store import Store
+from codeassist.indexer.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+def load_or_new(path: Path, model_id: str, dimension: int) -> VectorIndex:
+    if path.exists():
+        try:
+            return VectorIndex.load(path, dimension=dimension, model_id=model_id)
+        except Exception as err:  # any damage means "rebuild from the cache"; say why in the log
+            log.warning("Rebuilding %s from the embedding cache: %s", path, err)
+    return VectorIndex(dimension, model_id)
+
+
+def sync_vectors(store: Store, path: Path, model_id: str, dimension: int) -> VectorIndex:
+    """The vector index for `model_id` holding exactly the chunks that have a cached vector."""
+    index = load_or_new(path, model_id, dimension)
+    chunk_ids = store.all_chunk_ids()
+    have = index.ids()
+    extra = np.setdiff1d(have, chunk_ids, assume_unique=True)
+    if len(extra):
+        index.remove(extra)
+    missing = np.setdiff1d(chunk_ids, have, assume_unique=True)
+    if len(missing):
+        ids, vectors = store.cached_vectors(model_id, missing.tolist())
+        if len(ids):
+            index.add(ids, vectors)
+    return index
