@@ -83,7 +83,7 @@ def _read_and_chunk(work: _Work, config: IndexConfig) -> _Done:
     from codeassist.indexer.chunking import chunk_source
     from codeassist.indexer.discovery import read_source
 
-    data = read_source(work, config)  # type: ignore[arg-type]
+    data = read_source(work, config)
     if not isinstance(data, bytes):
         return _Done(work, skip=str(data))
     digest = content_hash(data)

@@ -1,0 +1,433 @@
+"""File discovery: which files under a root get indexed, and a count of what was left out and why.
+
+`discover_files(root)` lists candidate files without reading them; `read_source(file)` is the one place
+the pipeline reads a file, and returns its bytes or the reason to skip it. Decisions:
+
+- **Listing.** Inside a git work tree (the root may be a subfolder of it) the list comes from
+  ``git ls-files --cached --others --exclude-standard -z``: tracked plus untracked-but-not-ignored files,
+  so .gitignore (nested), .git/info/exclude and the global excludes file all apply exactly as git applies
+  them. Submodules and nested repositories are not descended. Elsewhere (no git, not a repository, git
+  refusing the directory) the tree is walked and .gitignore files are applied with `pathspec`, each
+  relative to its own directory, plus the root's .git/info/exclude when there is one.
+- **Rules on top, in both modes**: `config.exclude` (gitignore syntax, relative to the root, highest
+  precedence), then `.codeassistignore` files (the root's and nested ones, nearest wins) -> `excluded`.
+  A negation there (``!vendor/``, ``!dist/``) re-includes what a *default* skip would drop; it cannot
+  re-include gitignored files, secrets or VCS directories.
+- **Counting.** Every left-out entry is counted exactly once, under one reason, at the highest level it
+  was left out: a skipped directory counts 1 and is never entered (in git mode too, where the files under
+  it are listed by git but attributed to the directory). `skipped_examples` keeps up to 5 paths per
+  reason; directories end in "/". `ignored` is counted only by the walk: git never lists ignored files,
+  so in git mode they are simply absent. Tracked files deleted from disk count as `missing`.
+- **Order of checks** (first match wins): vcs, secret, excluded, the default skips by name
+  (dependency_dir, virtualenv, build_output, lock_file, minified name, binary extension), ignored,
+  then on the stat: symlink_outside, missing, unreadable (permission bits, fifo/socket/device,
+  symlink loop), too_large. `vendor/` is skipped by default (someone else's code drowns the project's
+  own in search results); `.env.*` includes `.env.example`.
+- **Content checks are deferred to read time.** Discovery stats each file once and reads nothing, so an
+  unchanged file is never opened on re-index. `read_source` reads at most max_file_bytes + 1 bytes and
+  returns `binary` (NUL in the first 8 KB, or more than 30% invalid UTF-8/control bytes: a few stray
+  Latin-1 bytes in text stay text), `minified` (a line over max_line_length in the first 64 KB),
+  `too_large` (the file grew), `missing` (vanished) or `unreadable`. The pipeline reports such a skip
+  with `Discovery.record_skip`, which keeps the count exactly-once.
+- **Symlinks** are never followed into directories (the target's files are indexed under their real path;
+  this also makes loops harmless). A symlink to a file inside the root is indexed under the link's path
+  unless the same file is already indexed (then it is dropped silently), and never when the target is a
+  secret or inside a VCS or secret directory (`.git/`, `.ssh/`). A target outside the root ->
+  `symlink_outside`; a dangling link -> `missing`; a loop -> `unreadable`.
+- **Pipeline contract.** The pipeline counts what `read_source` returns on top of `skipped` (or calls
+  `record_skip`); discovery never counts a file it lists, so nothing is counted twice.
+- **Root.** A root inside a directory its enclosing repository ignores is walked (git would list
+  nothing). Resolved to its real path; `SourceFile.path` is absolute under it. A root that does not exist
+  or is not a directory raises `RootNotFound`; an empty directory gives an empty Discovery.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pathspec
+
+from codeassist.indexer.config import IndexConfig
+from codeassist.indexer.discovery_rules import (
+    SECRET_DIRS,
+    VCS_DIRS,
+    VIRTUALENV_MARKER,
+    IgnoreStack,
+    SkipReason,
+    default_dir_skip,
+    default_file_skip,
+    is_secret_name,
+    read_rule_lines,
+    sniff_content,
+)
+from codeassist.indexer.errors import RootNotFound
+
+__all__ = ["Discovery", "Readable", "SkipReason", "SourceFile", "discover_files", "read_source"]
+
+CODEASSIST_IGNORE = ".codeassistignore"
+MAX_EXAMPLES = 5
+# Environment that would point git at another repository than the root's (set inside git hooks).
+_GIT_ENV_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path  # absolute
+    rel: str  # POSIX path relative to the root
+    size: int
+    mtime_ns: int
+    language: str | None
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)  # sorted by rel
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
+    skipped_examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> up to 5 paths
+    mode: str = "walk"  # "git" when git listed the files, else "walk"
+
+    def record_skip(self, rel: str, reason: str) -> None:
+        """Count one left-out path. The pipeline calls this for what `read_source` skips."""
+        reason = str(reason)  # plain str keys: SkipReason members would show up in reprs and JSON keys
+        self.skipped[reason] += 1
+        examples = self.skipped_examples.setdefault(reason, [])
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(rel)
+
+
+def discover_files(root: Path | str, config: IndexConfig | None = None) -> Discovery:
+    """List the files under `root` worth indexing; see the module docstring for what is left out."""
+    cfg = config or IndexConfig()
+    scan = _Scan(_resolve_root(root), cfg)
+    listed = _git_list(scan.root)
+    if listed is None:
+        scan.walk()
+    else:
+        scan.discovery.mode = "git"
+        scan.filter_git_list(listed)
+    return scan.finish()
+
+
+class Readable(Protocol):
+    """What `read_source` needs of a file: a `SourceFile`, or the pipeline's own picklable record."""
+
+    @property
+    def path(self) -> str | os.PathLike[str]: ...
+
+
+# Seam for tests: opening is the step that fails on a permission problem.
+_open_fd = os.open
+
+
+def read_source(file: Readable, config: IndexConfig | None = None) -> bytes | SkipReason:
+    """The file's bytes, or why it must be skipped now (missing, unreadable, too_large, binary, minified)."""
+    cfg = config or IndexConfig()
+    try:
+        # O_NONBLOCK: a path that became a fifo must not hang the pipeline.
+        fd = _open_fd(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        return SkipReason.MISSING
+    except OSError:
+        return SkipReason.UNREADABLE
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return SkipReason.UNREADABLE
+            data = fh.read(cfg.max_file_bytes + 1)
+    except OSError:
+        return SkipReason.UNREADABLE
+    if len(data) > cfg.max_file_bytes:
+        return SkipReason.TOO_LARGE
+    return sniff_content(data, cfg.max_line_length) or data
+
+
+def _resolve_root(root: Path | str) -> Path:
+    path = Path(root).expanduser()
+    # A file is "no such directory" too; RootNotFound's message tells the user what to pass instead.
+    if not path.is_dir():
+        raise RootNotFound(str(root))
+    return path.resolve()
+
+
+def _git_list(root: Path) -> list[str] | None:
+    """Paths git would show for `root` (relative to it), or None when git cannot list it."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_OVERRIDES}
+    cmd = ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+    except OSError:  # git not installed
+        return None
+    if proc.returncode != 0:  # not a work tree, inside .git, unsafe ownership, ...
+        return None
+    if not proc.stdout and _git(root, "check-ignore", "-q", ".", env=env) == 0:
+        return None  # the root sits in a directory its enclosing repository ignores: index it anyway
+    # A conflicted file is listed once per stage.
+    return sorted({os.fsdecode(p) for p in proc.stdout.split(b"\0") if p})
+
+
+def _git(root: Path, *args: str, env: dict[str, str]) -> int:
+    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, env=env, check=False)
+    return proc.returncode
+
+
+def _language_lookup() -> Callable[[str], str | None]:
+    """`language_for_path`, memoised by file name (it looks at the name only; this saves ~40% of a run)."""
+    from codeassist.indexer.languages import language_for_path  # lazy: it imports tree-sitter
+
+    by_name: dict[str, str | None] = {}
+
+    def lookup(rel: str) -> str | None:
+        name = rel.rpartition("/")[2]
+        if name not in by_name:
+            by_name[name] = language_for_path(name)
+        return by_name[name]
+
+    return lookup
+
+
+class _Scan:
+    """One discovery run: applies the rules to listed or walked entries and collects the result."""
+
+    def __init__(self, root: Path, cfg: IndexConfig) -> None:
+        self.root = root
+        self.root_str = str(root)
+        self.root_prefix = os.path.join(self.root_str, "")
+        self.cfg = cfg
+        self.discovery = Discovery(root=root)
+        self.config_spec = pathspec.GitIgnoreSpec.from_lines(cfg.exclude) if cfg.exclude else None
+        self.candidates: list[tuple[str, str, os.stat_result]] = []
+        self.links: list[tuple[str, str]] = []
+        self.euid = os.geteuid() if hasattr(os, "geteuid") else None
+        self.groups = set(os.getgroups()) | {os.getegid()} if self.euid not in (None, 0) else set()
+
+    # -- the rules --------------------------------------------------------------------------------
+
+    def classify(
+        self, rel: str, name: str, is_dir: bool, abs_path: str,
+        user: IgnoreStack | None, gitignore: IgnoreStack | None,
+    ) -> SkipReason | None:  # fmt: skip
+        """The reason to leave out an entry, judged by its path alone (no stat but pyvenv.cfg's)."""
+        if name in VCS_DIRS:
+            return SkipReason.VCS
+        if (is_dir and name in SECRET_DIRS) or (not is_dir and is_secret_name(name)):
+            return SkipReason.SECRET
+        verdict = (
+            self.config_spec.check_file(rel + "/" if is_dir else rel).include if self.config_spec else None
+        )
+        if verdict is None and user is not None:
+            verdict = user.verdict(rel, is_dir)
+        if verdict:
+            return SkipReason.EXCLUDED
+        if verdict is None:  # not re-included by a `!pattern`: the defaults apply
+            if is_dir:
+                reason = default_dir_skip(name)
+                if reason is None and os.path.isfile(os.path.join(abs_path, VIRTUALENV_MARKER)):
+                    reason = SkipReason.VIRTUALENV
+            else:
+                reason = default_file_skip(name)
+            if reason is not None:
+                return reason
+        if gitignore is not None and gitignore.verdict(rel, is_dir):
+            return SkipReason.IGNORED
+        return None
+
+    def skip(self, rel: str, reason: SkipReason, is_dir: bool = False) -> None:
+        self.discovery.record_skip(rel + "/" if is_dir else rel, reason)
+
+    def admit(self, rel: str, abs_path: str, st: os.stat_result) -> None:
+        """Take an entry that passed the path rules, given its lstat."""
+        mode = st.st_mode
+        if stat.S_ISLNK(mode):
+            self.links.append((rel, abs_path))  # resolved in finish(), once all regular files are known
+        elif stat.S_ISREG(mode):
+            reason = self.regular_file_skip(st)
+            if reason is None:
+                self.candidates.append((rel, abs_path, st))
+            else:
+                self.skip(rel, reason)
+        elif not stat.S_ISDIR(mode):  # fifo, socket, device: reading could hang or make no sense
+            self.skip(rel, SkipReason.UNREADABLE)
+        # A directory here is a submodule or nested repository listed by git: not descended.
+
+    def regular_file_skip(self, st: os.stat_result) -> SkipReason | None:
+        if not self.readable(st):
+            return SkipReason.UNREADABLE
+        if st.st_size > self.cfg.max_file_bytes:
+            return SkipReason.TOO_LARGE
+        return None
+
+    def readable(self, st: os.stat_result) -> bool:
+        # Permission bits from the stat we already have, instead of a second syscall per file.
+        # Root reads anything; ACLs are not consulted (read_source still catches what this misses).
+        if self.euid is None or self.euid == 0:
+            return True
+        if st.st_uid == self.euid:
+            return bool(st.st_mode & stat.S_IRUSR)
+        if st.st_gid in self.groups:
+            return bool(st.st_mode & stat.S_IRGRP)
+        return bool(st.st_mode & stat.S_IROTH)
+
+    def lstat_and_admit(self, rel: str, abs_path: str) -> None:
+        try:
+            st = os.lstat(abs_path)
+        except (FileNotFoundError, NotADirectoryError):
+            self.skip(rel, SkipReason.MISSING)
+        except OSError:
+            self.skip(rel, SkipReason.UNREADABLE)
+        else:
+            self.admit(rel, abs_path, st)
+
+    # -- git mode ---------------------------------------------------------------------------------
+
+    def filter_git_list(self, paths: list[str]) -> None:
+        rule_files = {p for p in paths if p.rpartition("/")[2] == CODEASSIST_IGNORE}
+        root_rules = self.root_codeassist_rules()
+        # rel dir -> (left out?, the .codeassistignore stack inside it)
+        dirs: dict[str, tuple[bool, IgnoreStack | None]] = {"": (False, root_rules)}
+
+        def dir_state(rel_dir: str) -> tuple[bool, IgnoreStack | None]:
+            state = dirs.get(rel_dir)
+            if state is None:
+                parent, _, name = rel_dir.rpartition("/")
+                parent_out, user = dir_state(parent)
+                if parent_out:
+                    state = (True, None)
+                else:
+                    abs_dir = os.path.join(self.root_str, rel_dir)
+                    reason = self.classify(rel_dir, name, True, abs_dir, user, None)
+                    if reason is not None:
+                        self.skip(rel_dir, reason, is_dir=True)
+                        state = (True, None)
+                    else:
+                        rules = f"{rel_dir}/{CODEASSIST_IGNORE}"
+                        if rules in rule_files:
+                            user = IgnoreStack.push(user, rel_dir, read_rule_lines(self.abs(rules)))
+                        state = (False, user)
+                dirs[rel_dir] = state
+            return state
+
+        for rel in paths:
+            if rel.endswith("/"):  # an untracked nested repository: git does not descend it, neither do we
+                continue
+            rel_dir, _, name = rel.rpartition("/")
+            out, user = dir_state(rel_dir)
+            if out:
+                continue
+            abs_path = self.abs(rel)
+            reason = self.classify(rel, name, False, abs_path, user, None)
+            if reason is not None:
+                self.skip(rel, reason)
+            else:
+                self.lstat_and_admit(rel, abs_path)
+
+    def abs(self, rel: str) -> str:
+        return os.path.join(self.root_str, rel)
+
+    def root_codeassist_rules(self) -> IgnoreStack | None:
+        # Read from disk, not from git's list: the file applies even when it is gitignored.
+        return IgnoreStack.push(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)))
+
+    # -- walk mode --------------------------------------------------------------------------------
+
+    def walk(self) -> None:
+        gitignore = IgnoreStack.push(None, "", read_rule_lines(self.abs(".git/info/exclude")))
+        pending: list[tuple[str, str, IgnoreStack | None, IgnoreStack | None]] = [
+            ("", self.root_str, None, gitignore)
+        ]
+        while pending:
+            rel_dir, abs_dir, user, gitignore = pending.pop()
+            try:
+                with os.scandir(abs_dir) as it:
+                    entries = list(it)
+            except (FileNotFoundError, NotADirectoryError):
+                self.skip(rel_dir or ".", SkipReason.MISSING, is_dir=bool(rel_dir))
+                continue
+            except OSError:
+                self.skip(rel_dir or ".", SkipReason.UNREADABLE, is_dir=bool(rel_dir))
+                continue
+            names = {entry.name for entry in entries}
+            if ".gitignore" in names:
+                lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"))
+                gitignore = IgnoreStack.push(gitignore, rel_dir, lines)
+            if CODEASSIST_IGNORE in names:
+                lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE))
+                user = IgnoreStack.push(user, rel_dir, lines)
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)  # symlinked dirs are never entered
+                except OSError:
+                    is_dir = False
+                reason = self.classify(rel, entry.name, is_dir, entry.path, user, gitignore)
+                if reason is not None:
+                    self.skip(rel, reason, is_dir)
+                elif is_dir:
+                    pending.append((rel, entry.path, user, gitignore))
+                else:
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except (FileNotFoundError, NotADirectoryError):
+                        self.skip(rel, SkipReason.MISSING)
+                    except OSError:
+                        self.skip(rel, SkipReason.UNREADABLE)
+                    else:
+                        self.admit(rel, entry.path, st)
+
+    # -- result -----------------------------------------------------------------------------------
+
+    def finish(self) -> Discovery:
+        if self.links:
+            self.resolve_links()
+        language_for_path = _language_lookup()
+        self.candidates.sort(key=lambda c: c[0])
+        self.discovery.files = [
+            SourceFile(Path(abs_path), rel, st.st_size, st.st_mtime_ns, language_for_path(rel))
+            for rel, abs_path, st in self.candidates
+        ]
+        return self.discovery
+
+    def resolve_links(self) -> None:
+        indexed = {(st.st_dev, st.st_ino) for _, _, st in self.candidates}
+        for rel, abs_path in sorted(self.links):
+            target = os.path.realpath(abs_path)
+            if target != self.root_str and not target.startswith(self.root_prefix):
+                self.skip(rel, SkipReason.SYMLINK_OUTSIDE)
+                continue
+            try:
+                st = os.stat(abs_path)
+            except FileNotFoundError:
+                self.skip(rel, SkipReason.MISSING)  # dangling
+                continue
+            except OSError:
+                self.skip(rel, SkipReason.UNREADABLE)  # loop (ELOOP) or no permission
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                continue  # not followed: the directory's files are indexed under their real path
+            if not stat.S_ISREG(st.st_mode):
+                self.skip(rel, SkipReason.UNREADABLE)
+            elif (reason := self.link_target_skip(target)) is not None:
+                self.skip(rel, reason)
+            elif (st.st_dev, st.st_ino) not in indexed:  # else: the same file is indexed already
+                reason = self.regular_file_skip(st)
+                if reason is None:
+                    indexed.add((st.st_dev, st.st_ino))
+                    self.candidates.append((rel, abs_path, st))
+                else:
+                    self.skip(rel, reason)
+
+    def link_target_skip(self, target: str) -> SkipReason | None:
+        """A link must not smuggle in what the target's own path would never let through."""
+        *dirs, name = target[len(self.root_prefix) :].split(os.sep)
+        if any(part in VCS_DIRS for part in dirs):
+            return SkipReason.VCS
+        if is_secret_name(name) or any(part in SECRET_DIRS for part in dirs):
+            return SkipReason.SECRET
+        return None

@@ -1,0 +1,191 @@
+"""What file discovery leaves out, and why: skip reasons, default skip tables, ignore-file stacks, sniffing.
+
+Pure decisions on names, rule files and byte samples; `discovery.py` does the walking and the I/O.
+The reason strings are part of the JSON output of ``codeassist index --json``: never rename them.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pathspec
+
+
+class SkipReason(StrEnum):
+    """Why a file or directory is not indexed. A `str`, so it serialises as its value."""
+
+    VCS = "vcs"  # .git, .hg, .svn, .bzr
+    DEPENDENCY_DIR = "dependency_dir"  # node_modules, vendor, ...
+    VIRTUALENV = "virtualenv"  # .venv, any dir holding pyvenv.cfg, __pycache__, ...
+    BUILD_OUTPUT = "build_output"  # build, dist, target, caches, *.egg-info
+    LOCK_FILE = "lock_file"  # package-lock.json, Cargo.lock, go.sum, ...
+    MINIFIED = "minified"  # *.min.js, or a line longer than max_line_length
+    BINARY = "binary"  # known binary extension, or NUL / mostly-invalid UTF-8 in the sample
+    TOO_LARGE = "too_large"  # bigger than max_file_bytes
+    SECRET = "secret"  # .env, keys, certificates, credentials: never indexed, cannot be re-included
+    IGNORED = "ignored"  # .gitignore rules (walk mode only; git never lists ignored files)
+    SYMLINK_OUTSIDE = "symlink_outside"  # symlink whose target is outside the root
+    UNREADABLE = "unreadable"  # no permission, symlink loop, fifo/socket/device
+    MISSING = "missing"  # vanished between listing and reading, tracked-but-deleted, dangling symlink
+    EXCLUDED = "excluded"  # .codeassistignore or config.exclude
+
+
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
+SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws"})
+
+# `vendor` is skipped too: Go/PHP/Ruby vendored copies are real code, but someone else's, and they
+# drown the project's own code in search results. Re-include with `!vendor/` in .codeassistignore.
+DEPENDENCY_DIRS = frozenset({"node_modules", "bower_components", "jspm_packages", "vendor", "Pods"})
+VIRTUALENV_DIRS = frozenset(
+    {".venv", "venv", ".tox", ".nox", "__pycache__", "site-packages", "__pypackages__", ".direnv"}
+)
+VIRTUALENV_MARKER = "pyvenv.cfg"
+BUILD_DIRS = frozenset(
+    {
+        "build", "dist", "target", "out", ".next", ".nuxt", ".svelte-kit", "coverage", "htmlcov",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".gradle", ".parcel-cache",
+        ".turbo", ".eggs", ".ipynb_checkpoints",
+    }
+)  # fmt: skip
+BUILD_DIR_SUFFIXES = (".egg-info",)
+
+LOCK_FILES = frozenset(
+    {
+        "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb",
+        "poetry.lock", "pipfile.lock", "pdm.lock", "uv.lock", "cargo.lock", "gemfile.lock",
+        "composer.lock", "go.sum", "go.work.sum", "mix.lock", "flake.lock", "package.resolved",
+        "pubspec.lock", "podfile.lock", "packages.lock.json", "gradle.lockfile", "deno.lock",
+        "conda-lock.yml",
+    }
+)  # fmt: skip
+LOCK_SUFFIXES = (".lock",)
+
+MINIFIED_SUFFIXES = (
+    ".min.js", ".min.mjs", ".min.cjs", ".min.css", ".js.map", ".mjs.map", ".cjs.map", ".css.map",
+)  # fmt: skip
+
+# Extensions that are never text: skipping them by name saves reading them at all.
+BINARY_EXTENSIONS = frozenset(
+    """
+    png jpg jpeg gif bmp ico icns webp tif tiff psd ai heic avif
+    pdf doc docx xls xlsx ppt pptx odt ods odp epub
+    zip gz tgz bz2 xz lz lzma zst 7z rar tar jar war ear whl egg apk ipa deb rpm dmg iso msi
+    exe dll so dylib a o obj lib class pyc pyo pyd wasm elc beam
+    woff woff2 ttf otf eot
+    mp3 mp4 m4a wav ogg oga flac aac avi mov mkv webm wmv flv
+    sqlite sqlite3 db parquet feather arrow npy npz pkl pickle pt pth ckpt onnx safetensors h5 hdf5 tflite
+    """.split()
+)
+BINARY_FILES = frozenset({".ds_store", "thumbs.db"})
+
+# Compared lower-cased. `.env.*` includes `.env.example`: a template is one typo away from a real key.
+SECRET_FILES = frozenset(
+    {
+        ".env", ".envrc", "credentials", "credentials.json", ".npmrc", ".pypirc", ".netrc", "_netrc",
+        ".git-credentials", ".htpasswd", ".pgpass", ".dockercfg", "secrets.yml", "secrets.yaml",
+        "secrets.json", "secrets.toml",
+    }
+)  # fmt: skip
+SECRET_PREFIXES = (".env.", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")
+SECRET_SUFFIXES = (
+    ".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".crt", ".cer", ".der", ".p8", ".ppk",
+    ".gpg",
+)  # fmt: skip
+
+SNIFF_BYTES = 64 * 1024  # the minified-line check looks this far
+BINARY_SNIFF_BYTES = 8 * 1024  # the NUL / invalid-UTF-8 check looks this far
+# A sample is binary when more than this share of its bytes are invalid UTF-8 or control characters.
+# Latin-1 comments in a source file stay far below it; compressed or random bytes sit far above it.
+BINARY_BAD_BYTE_RATIO = 0.30
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
+
+
+def is_secret_name(name: str) -> bool:
+    low = name.lower()
+    return low in SECRET_FILES or low.startswith(SECRET_PREFIXES) or low.endswith(SECRET_SUFFIXES)
+
+
+def default_dir_skip(name: str) -> SkipReason | None:
+    """The default skip reason for a directory called `name` (pyvenv.cfg is checked by the caller)."""
+    if name in DEPENDENCY_DIRS:
+        return SkipReason.DEPENDENCY_DIR
+    if name in VIRTUALENV_DIRS:
+        return SkipReason.VIRTUALENV
+    if name in BUILD_DIRS or name.endswith(BUILD_DIR_SUFFIXES):
+        return SkipReason.BUILD_OUTPUT
+    return None
+
+
+def default_file_skip(name: str) -> SkipReason | None:
+    """The default skip reason a file's name alone gives (lock file, minified, known binary)."""
+    low = name.lower()
+    if low in LOCK_FILES or low.endswith(LOCK_SUFFIXES):
+        return SkipReason.LOCK_FILE
+    if low.endswith(MINIFIED_SUFFIXES):
+        return SkipReason.MINIFIED
+    ext = low.rpartition(".")[2] if "." in low else ""
+    if ext in BINARY_EXTENSIONS or low in BINARY_FILES:
+        return SkipReason.BINARY
+    return None
+
+
+def sniff_content(head: bytes, max_line_length: int) -> SkipReason | None:
+    """`binary` or `minified` from the first bytes of a file (at least SNIFF_BYTES of it when it has them)."""
+    sample = head[:BINARY_SNIFF_BYTES]
+    if b"\0" in sample:
+        return SkipReason.BINARY
+    if sample and _bad_byte_count(sample) > BINARY_BAD_BYTE_RATIO * len(sample):
+        return SkipReason.BINARY
+    window = head[:SNIFF_BYTES]
+    # Bytes, not characters: cheap, and a line of 1,000 bytes is long whatever its encoding.
+    if len(window) > max_line_length and max(map(len, window.split(b"\n"))) > max_line_length:
+        return SkipReason.MINIFIED
+    return None
+
+
+def _bad_byte_count(sample: bytes) -> int:
+    # final=False: a multi-byte character cut by the end of the sample is not an error.
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    controls = sum(1 for ch in text if ch < " " and ord(ch) not in _TEXT_CONTROLS)
+    return text.count("\ufffd") + controls
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreStack:
+    """The gitignore-syntax rule files that apply inside one directory, nearest last.
+
+    As in git, the nearest file with a matching pattern decides, and inside a file the last matching
+    pattern decides (so `!keep.log` after `*.log` re-includes). Rules see paths relative to their own
+    directory. A directory that is left out is never entered, so nothing under it can be re-included.
+    """
+
+    parent: IgnoreStack | None
+    base: str  # directory the rules live in, relative to the root, "" for the root
+    spec: pathspec.GitIgnoreSpec
+
+    @staticmethod
+    def push(stack: IgnoreStack | None, base: str, lines: list[str]) -> IgnoreStack | None:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        return IgnoreStack(stack, base, spec) if spec.patterns else stack
+
+    def verdict(self, rel: str, is_dir: bool) -> bool | None:
+        """True: left out, False: explicitly re-included (`!pattern`), None: no rule matches."""
+        node: IgnoreStack | None = self
+        while node is not None:
+            sub = rel[len(node.base) + 1 :] if node.base else rel
+            result = node.spec.check_file(sub + "/" if is_dir else sub).include
+            if result is not None:
+                return result
+            node = node.parent
+        return None
+
+
+def read_rule_lines(path: str) -> list[str]:
+    """Lines of a gitignore-syntax file; an unreadable one counts as empty (it is not worth failing for)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
