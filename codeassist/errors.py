@@ -29,3 +29,47 @@ class LLMNotConfigured(LLMError):
             f"No {what} model is configured. Set CODEASSIST_{what.upper()}_MODEL (and OPENAI_BASE_URL / "
             f"OPENAI_API_KEY), or add [{what}] model = \"...\" to .codeassist.toml. See README: Configuration."
         )
+
+
+class TemplateError(CodeassistError):
+    """A prompt template is missing, has no version header, or was rendered without a variable."""
+
+
+class LLMAuthError(LLMError):
+    """401/403: the endpoint rejected the API key."""
+
+
+class LLMModelNotFound(LLMError):
+    """404: the configured model does not exist at the endpoint (or base_url is wrong)."""
+
+
+class LLMRateLimited(LLMError):
+    """429 after the client's own retries. `retry_after` is in seconds when the server said so."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LLMUnreachable(LLMError):
+    """The endpoint could not be reached at all (connection refused, DNS, TLS)."""
+
+
+class LLMTimeout(LLMError):
+    """The endpoint did not answer within the configured timeout."""
+
+
+class LLMContextTooLong(LLMError):
+    """400 context_length_exceeded: the prompt is bigger than the model's window."""
+
+
+class LLMStreamTruncated(LLMError):
+    """The stream ended without a finish_reason (the server or a proxy dropped it)."""
+
+
+class LLMMalformedResponse(LLMError):
+    """The endpoint answered with something that is not the OpenAI API (bad JSON, wrong shape)."""
+
+
+class LLMServerError(LLMError):
+    """Any other HTTP error status from the endpoint (5xx, unexpected 4xx)."""

@@ -57,6 +57,8 @@ class Reply:
     chunk_delay: float = 0.0
     truncate: bool = False
     raw: bytes | None = None
+    # Streaming only: send these bytes verbatim as the text/event-stream body (malformed events etc.).
+    raw_stream: bytes | None = None
     dimension: int | None = None
     vectors: list[list[float]] | None = None
     finish_reason: str = "stop"
@@ -99,7 +101,9 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval makes stop() (and so every test using the server) return quickly.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -168,8 +172,12 @@ class FakeOpenAI:
                 if self.path.rstrip("/").endswith("/models"):
                     rec = server._record(self, None, "models")
                     reply = server._next("models")
+                    if reply and reply.delay:
+                        time.sleep(reply.delay)
                     if reply and reply.status != 200:
                         return server._send_error(self, rec, reply)
+                    if reply and reply.raw is not None:
+                        return server._send_bytes(self, rec, reply.raw, "application/json")
                     data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in server.models]
                     server._send_json(self, rec, {"object": "list", "data": data})
                 else:
@@ -250,6 +258,12 @@ class FakeOpenAI:
         h.send_header("Connection", "close")
         h.end_headers()
         limit = len(pieces) // 2 if reply.truncate else len(pieces)
+        if reply.raw_stream is not None:
+            h.wfile.write(reply.raw_stream)
+            h.wfile.flush()
+            rec.outcome = "completed"
+            h.close_connection = True
+            return
         try:
             for i, piece in enumerate(pieces[:limit]):
                 if kind == "chat":
