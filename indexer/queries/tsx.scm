@@ -1,0 +1,17 @@
+; TSX (TypeScript with JSX), same definitions as TypeScript: functions, arrow functions bound to a name, classes, interfaces, enums, methods,
+; namespaces. Decorators and comments above a definition belong to it.
+(function_declaration name: (identifier) @name) @definition.function
+(generator_function_declaration name: (identifier) @name) @definition.function
+(lexical_declaration
+  (variable_declarator
+    name: (identifier) @name
+    value: [(arrow_function) (function_expression)])) @definition.function
+(class_declaration name: (type_identifier) @name) @definition.class
+(abstract_class_declaration name: (type_identifier) @name) @definition.class
+(interface_declaration name: (type_identifier) @name) @definition.class
+(enum_declaration name: (identifier) @name) @definition.class
+(public_field_definition name: (property_identifier) @name value: (class)) @definition.class
+; Methods of classes only: an object literal's methods stay with the statement that builds it.
+(class_body (method_definition name: (_) @name) @definition.method)
+(internal_module name: (_) @name) @definition.namespace
+(decorator) @attribute
