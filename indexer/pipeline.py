@@ -32,6 +32,7 @@ Progress = Callable[[str, int, int], None]
 VECTORS_NAME = "vectors.faiss"
 EMBED_BATCH = 64
 SAVE_EVERY_SECONDS = 10.0
+COMMIT_EVERY_SECONDS = 0.25
 # Below this many changed files a process pool costs more than it saves (measured in bench/chunking.py).
 POOL_MIN_FILES = 200
 
@@ -182,7 +183,29 @@ def _chunk_stage(store: Store, files: Sequence[Any], config: IndexConfig, report
                            state.content_hash if state else None))
     tick("chunk", 0, len(works))
     gone: list[str] = []
-    for done_count, done in enumerate(_process(works, config), start=1):
+    # Files are committed in small groups: each file's update is still all-or-nothing, a kill loses
+    # at most the group in flight, and the commit cost is paid once per group instead of per file.
+    group_started = time.monotonic()
+    store.db.execute("BEGIN IMMEDIATE")
+    try:
+        for done_count, done in enumerate(_process(works, config), start=1):
+            _store_one(store, done, states, report, skipped, gone)
+            tick("chunk", done_count, len(works))
+            if time.monotonic() - group_started > COMMIT_EVERY_SECONDS:
+                store.db.execute("COMMIT")
+                store.db.execute("BEGIN IMMEDIATE")
+                group_started = time.monotonic()
+    except BaseException:
+        store.db.execute("COMMIT")  # what was fully written stays; the file in flight was not started
+        raise
+    store.db.execute("COMMIT")
+    report.files_total -= len(gone)
+    if gone:
+        store.delete_files(gone)
+
+
+def _store_one(store: Store, done: _Done, states: dict, report: IndexReport, skipped: Counter[str],
+               gone: list[str]) -> None:
         work = done.work
         if done.skip is not None:
             skipped[done.skip] += 1
@@ -198,10 +221,6 @@ def _chunk_stage(store: Store, files: Sequence[Any], config: IndexConfig, report
             report.chunks_written += len(ids)
             if status == "fallback":
                 report.fallbacks.append(work.rel)
-        tick("chunk", done_count, len(works))
-    report.files_total -= len(gone)
-    if gone:
-        store.delete_files(gone)
 
 
 def _remove_index_files(target: Path) -> None:

@@ -81,7 +81,7 @@ MIGRATIONS: list[str] = [
 BM25_WEIGHTS = (10.0, 3.0, 1.0)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_CAMEL_IDENT = re.compile(r"[A-Za-z0-9_]*(?:[a-z0-9][A-Z]|[A-Z]{2}[a-z])[A-Za-z0-9_]*")
+_ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 # Words too common in code or questions to help ranking; dropped from queries only.
@@ -94,8 +94,11 @@ STOPWORDS = frozenset(
 def code_terms(text: str) -> str:
     """Extra tokens for camelCase identifiers (``getHTTPResponse`` -> ``get http response``)."""
     parts: set[str] = set()
-    for ident in set(_CAMEL_IDENT.findall(text)):
-        parts.update(p.lower() for p in _CAMEL_PART.findall(ident))
+    for word in set(_ASCII_WORD.findall(text)):
+        # "server", "SERVER" and "Server" are single tokens already; only mixed case needs splitting.
+        if word.islower() or word.isupper() or word[1:].islower():
+            continue
+        parts.update(p.lower() for p in _CAMEL_PART.findall(word))
     return " ".join(sorted(parts))
 
 
@@ -205,6 +208,10 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT; nested use joins the outer transaction."""
+        if self.db.in_transaction:
+            yield
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
