@@ -21,10 +21,26 @@ Commands (``workspace/executeCommand``)
 ``codeassist.ask``           arguments ``[{question, textDocument?, range?, conversationId?}]`` -> like codeassist/ask
 ``codeassist.explain``       arguments ``[{textDocument: {uri}, range}]`` -> like codeassist/ask with an explain prompt
 ``codeassist.writeDocstring`` arguments ``[{textDocument: {uri}, range | position}]`` -> server sends
-                              ``workspace/applyEdit`` (the client asked by running the command)
+                              ``workspace/applyEdit`` (the client asked by running the command); result
+                              ``{applied: bool}``. The same edit is offered by the "Write a docstring" code
+                              action, computed on ``codeAction/resolve`` when the client supports it.
 ``codeassist.findSimilar``   arguments ``[{textDocument: {uri}, range}]`` -> list of Location
-``codeassist.reindex``       no arguments -> re-indexes the workspace, reports with $/progress
-``codeassist.toggle``        no arguments -> enables/disables inline completion, returns the new state
+``codeassist.reindex``       no arguments -> re-indexes the workspace, reports with $/progress; ``{started: true}``
+``codeassist.toggle``        no arguments -> enables/disables inline completion, returns ``{enabled: bool}``
+
+Every ``uri`` in these params must name a file inside the workspace root; anything else (another folder,
+``..`` segments, other schemes) is refused with an InvalidParams error saying so.
+
+Server-only options (``initializationOptions.lsp``, camelCase; everything else in initializationOptions
+is the settings object, e.g. ``{"completion": {"model": ..., "baseUrl": ..., "debounceMs": ...}}``)
+---------------------------------------------------------------------------------------------------
+``indexOnStart`` (true)       build/update the workspace index in the background on ``initialized``
+``embed`` (true)              compute embeddings (dense search) after the lexical index is ready
+``retrievalMode`` ("lexical") retrieval for completion: "lexical" or "hybrid"
+``inlineCompletion`` (true)   initial state of inline completion (``codeassist.toggle`` flips it)
+``reindexDebounceMs`` (500)   delay before re-indexing a saved / changed file
+``fimContext`` ("comments")   retrieved snippets as comments, or "files": Qwen2.5-Coder / StarCoder2
+                              repository-level format (``<|file_sep|>``); other families keep comments
 """
 
 from __future__ import annotations

@@ -1,0 +1,213 @@
+"""`codeassist/ask`, explain and docstring generation in the editor: the glue between LSP params and
+`codeassist.answer.answer_question`.
+
+Owns the conversations (history per conversationId), the params check (every URI must lie inside the
+workspace), streaming (deltas forwarded in order as `codeassist/answerDelta` notifications) and
+cancellation (a cancelled request sets the event that closes the model stream, aborting the HTTP request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codeassist.errors import CodeassistError, LLMNotConfigured
+from codeassist.lsp.actions import resolve_workspace_path
+from codeassist.lsp.cursor_context import document_language
+from codeassist.redact import redact
+
+MAX_TURNS = 20
+MAX_CONVERSATIONS = 100
+
+
+class InvalidParams(CodeassistError):
+    exit_code = 2
+
+
+@dataclass(slots=True)
+class AskRequest:
+    question: str
+    conversation_id: str
+    uri: str | None = None
+    path: Path | None = None  # resolved, inside the workspace
+    range: dict | None = None  # LSP Range as JSON
+
+
+@dataclass(slots=True)
+class Selection:
+    """The code a request points at, already redacted."""
+
+    rel_path: str
+    start_line: int  # 1-based inclusive
+    end_line: int
+    text: str
+    language: str
+
+
+@dataclass
+class Conversations:
+    """History per conversation id: alternating user/assistant messages, newest last."""
+
+    histories: dict[str, list[dict]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def history(self, conversation_id: str) -> list[dict]:
+        with self.lock:
+            return list(self.histories.get(conversation_id, []))
+
+    def record(self, conversation_id: str, question: str, answer: str) -> None:
+        with self.lock:
+            turns = self.histories.pop(conversation_id, [])  # re-inserted last: dicts keep recency order
+            turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+            del turns[: max(0, len(turns) - 2 * MAX_TURNS)]
+            self.histories[conversation_id] = turns
+            while len(self.histories) > MAX_CONVERSATIONS:
+                del self.histories[next(iter(self.histories))]
+
+
+def parse_ask_params(params: Any, root: Path, *, default_question: str = "") -> AskRequest:
+    """Validate `{question, textDocument?, range?, conversationId?}`; refuses URIs outside the workspace."""
+    data = params_dict(params)
+    question = data.get("question") or default_question
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidParams("codeassist/ask needs a non-empty 'question' string.")
+    conversation_id = data.get("conversationId") or uuid.uuid4().hex
+    if not isinstance(conversation_id, str):
+        raise InvalidParams("'conversationId' must be a string.")
+    doc = data.get("textDocument")
+    uri = doc.get("uri") if isinstance(doc, dict) else None
+    if doc is not None and not isinstance(uri, str):
+        raise InvalidParams("'textDocument' must be {uri: string}.")
+    path = resolve_workspace_path(uri, root) if uri else None
+    rng = data.get("range")
+    if rng is not None and not _valid_range(rng):
+        raise InvalidParams("'range' must be an LSP Range {start: {line, character}, end: {line, character}}.")
+    return AskRequest(question.strip(), conversation_id, uri, path, rng)
+
+
+def selection_from(text: str, rel_path: str, rng: dict | None, language_id: str | None = None) -> Selection:
+    """The lines a range covers (whole lines: a half-selected line still reads as code), redacted."""
+    lines = text.split("\n")
+    if rng is None:
+        start, end = 0, len(lines) - 1
+    else:
+        start, end = rng["start"]["line"], rng["end"]["line"]
+        if end > start and rng["end"]["character"] == 0:
+            end -= 1  # a selection ending at column 0 does not include that line
+    start = max(0, min(start, len(lines) - 1))
+    end = max(start, min(end, len(lines) - 1))
+    body = "\n".join(lines[start:end + 1])
+    return Selection(rel_path, start + 1, end + 1, redact(body).text, document_language(rel_path, language_id) or "")
+
+
+def source_json(source: Any, root: Path) -> dict:
+    """A cited source as {uri, range, symbol}: whole lines start..end, the end at the last line's end."""
+    path = (root / source.path).resolve()
+    end_character = 0
+    try:
+        lines = path.read_text("utf-8", errors="replace").split("\n")
+        end_character = len(lines[source.end_line - 1]) if source.end_line - 1 < len(lines) else 0
+    except OSError:
+        pass
+    return {
+        "uri": path.as_uri(),
+        "range": {"start": {"line": source.start_line - 1, "character": 0},
+                  "end": {"line": source.end_line - 1, "character": end_character}},
+        "symbol": source.symbol,
+    }
+
+
+async def run_answer(
+    request: AskRequest,
+    *,
+    conversations: Conversations,
+    searcher: Any,
+    settings: Any,
+    root: Path,
+    executor: Executor,
+    send_delta: Callable[[dict], None],
+    selection: Selection | None = None,
+    template: str = "ask",
+    answer_fn: Callable[..., Any] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
+) -> dict:
+    """Answer in a worker thread, forwarding deltas in order; cancelling the awaiting task stops the model."""
+    from codeassist.answer import Answer, SelectionContext, answer_question, retrieve
+
+    answer_fn = answer_fn or answer_question
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+    cid = request.conversation_id
+
+    def on_delta(text: str) -> None:
+        # call_soon_threadsafe keeps the order, and the final response is queued after the last delta.
+        loop.call_soon_threadsafe(send_delta, {"conversationId": cid, "text": text})
+
+    selected = None
+    if selection is not None:
+        selected = SelectionContext(selection.rel_path, selection.start_line, selection.end_line, selection.text,
+                                    selection.language)
+
+    def work() -> Any:
+        try:
+            return answer_fn(request.question, searcher=searcher, settings=settings,
+                             history=conversations.history(cid), selection=selected, template=template,
+                             on_delta=on_delta, cancel=cancel)
+        except LLMNotConfigured as err:
+            # Like the terminal: answer with the retrieved code and say how to configure a model.
+            if on_error is not None:
+                loop.call_soon_threadsafe(on_error, err)
+            context = retrieve(request.question, searcher=searcher, settings=settings, selection=selected)
+            text = f"{err}\n\nThe most relevant code:\n" + "\n".join(f"- {s.label()}" for s in context.sources)
+            on_delta(text)
+            return Answer(text, context.sources, None, None, False, context)
+
+    future = loop.run_in_executor(executor, work)
+    try:
+        answer = await asyncio.shield(future)
+    except asyncio.CancelledError:
+        cancel.set()
+        raise
+    if not answer.cancelled:
+        conversations.record(cid, request.question, answer.answer)
+    return {
+        "conversationId": cid,
+        "answer": answer.answer,
+        "sources": [source_json(s, root) for s in answer.sources],
+        "model": answer.model,
+        "cancelled": answer.cancelled,
+    }
+
+
+def to_plain(value: Any) -> Any:
+    """pygls hands custom-method params over as nested namedtuples; turn them back into JSON data."""
+    if hasattr(value, "_asdict"):
+        return {k: to_plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def params_dict(params: Any) -> dict:
+    if params is None:
+        return {}
+    data = to_plain(params)
+    if not isinstance(data, dict):
+        raise InvalidParams("expected an object as params.")
+    return data
+
+
+def _valid_range(rng: Any) -> bool:
+    try:
+        return all(isinstance(rng[k][f], int) and rng[k][f] >= 0 for k in ("start", "end")
+                   for f in ("line", "character"))
+    except (KeyError, TypeError):
+        return False

@@ -1,0 +1,403 @@
+"""Inline completion: context assembly (pure) and the request lifecycle (debounce, supersession, cache,
+deadline, offline fallback).
+
+    request -> cache hit? -> debounce -> context (cursor, retrieval, open tabs) -> FIM prompt -> model
+            -> post-process -> suggestion          (model missing / failing / late -> fallback)
+
+The model call runs in a worker thread; the event loop only awaits it, so typing never waits on the
+network. A newer request for the same document closes the older one's stream (aborting its HTTP request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from codeassist.errors import CodeassistError
+from codeassist.lsp.cursor_context import CursorContext, document_language, extract_cursor_context
+from codeassist.lsp.fallback import fallback_completion
+from codeassist.lsp.fim import FimPrompt, Snippet, build_fim_prompt, strip_chat_answer
+from codeassist.lsp.neighbors import NeighborIndex
+from codeassist.lsp.postprocess import postprocess
+from codeassist.lsp.term_stats import TermStats, compact_query
+
+log = logging.getLogger(__name__)
+
+SNIPPET_BUDGET_CHARS = 3000
+SNIPPET_MAX_CHARS = 1200
+INDEX_SNIPPETS = 3
+NEIGHBOR_SNIPPETS = 2
+SINGLE_LINE_MAX_TOKENS = 64
+MAX_NEIGHBOR_DOCUMENTS = 10
+
+
+@dataclass(slots=True)
+class CompletionRequest:
+    uri: str
+    path: str  # relative to the workspace root when inside it (what the prompt and the index call it)
+    text: str
+    line: int
+    character: int  # index into the line as a Python string
+    language: str | None = None
+
+
+def with_selected_completion(req: CompletionRequest, start: int, end: int, text: str) -> CompletionRequest:
+    """The request as if the completion item selected in the editor's popup were already inserted (LSP
+    `selectedCompletionInfo`): `start`..`end` of the cursor's line replaced by `text`, cursor after it."""
+    lines = req.text.split("\n")
+    line = lines[req.line]
+    lines[req.line] = line[:start] + text + line[end:]
+    return CompletionRequest(req.uri, req.path, "\n".join(lines), req.line, start + len(text), req.language)
+
+
+@dataclass(slots=True)
+class Suggestion:
+    text: str
+    source: str  # "model" | "cache" | "fallback"
+    line: int
+    character: int
+    prompt: FimPrompt | None = None
+
+
+@dataclass(slots=True)
+class AssembledContext:
+    cursor: CursorContext
+    snippets: list[Snippet]
+    prompt: FimPrompt
+    exclude: list[tuple[str, int, int]]
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class CompletionOptions:
+    """The knobs completion reads from the settings object (plus LSP-only options)."""
+
+    model: str = ""
+    fim_template: str = ""
+    debounce_ms: int = 150
+    deadline_ms: int = 2000
+    max_tokens: int = 128
+    retrieval_mode: str = "lexical"
+    enabled: bool = True
+    context_style: str = "comments"  # "comments" | "files" (repository-level FIM format where it exists)
+    repo: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Any, **extra: Any) -> CompletionOptions:
+        c = settings.completion
+        return cls(model=c.model, fim_template=c.fim_template, debounce_ms=c.debounce_ms,
+                   deadline_ms=c.deadline_ms, max_tokens=c.max_tokens, **extra)
+
+
+def assemble_context(
+    req: CompletionRequest,
+    *,
+    options: CompletionOptions,
+    searcher: Any = None,
+    neighbors: NeighborIndex | None = None,
+    open_documents: list[tuple[str, str, object, str]] = (),
+    term_stats: TermStats | None = None,
+) -> AssembledContext:
+    """Everything but the model call: cursor context, retrieved snippets, the prompt."""
+    started = time.perf_counter()
+    ctx = extract_cursor_context(req.text, req.line, req.character, path=req.path, language=req.language)
+    exclude = _visible_range(req, ctx)
+    snippets: list[Snippet] = []
+    query = compact_query(ctx.query, term_stats=term_stats)
+    if searcher is not None and query:
+        try:
+            # Excluded ranges are filtered here rather than by the index: asking the index to exclude
+            # makes it fetch hundreds of candidates, and the typing path cannot afford that.
+            hits = searcher.search(query, INDEX_SNIPPETS * 3, mode=options.retrieval_mode)
+        except Exception as err:  # noqa: BLE001 — an index being rebuilt, locked or broken: complete without it
+            log.info("retrieval skipped: %s", err)
+            hits = []
+        snippets += [Snippet(h.path, h.start_line, h.end_line, h.text, "index") for h in hits
+                     if not any(p == h.path and s <= h.end_line and h.start_line <= e for p, s, e in exclude)]
+    if neighbors is not None:
+        same_language = [d for d in open_documents if d[0] != req.uri
+                         and document_language(d[1]) in (None, req.language)]
+        others = same_language[:MAX_NEIGHBOR_DOCUMENTS]
+        query = "\n".join(ctx.previous_lines[-10:] + [ctx.line_prefix])
+        snippets += [s for _, s in neighbors.similar(query, others, k=NEIGHBOR_SNIPPETS)]
+    snippets = budget_snippets(snippets, ctx)
+    stop = ["\n"] if not ctx.multiline else ["\n\n\n"]
+    prompt = build_fim_prompt(model=options.model, prefix=ctx.prefix, suffix=ctx.suffix, snippets=snippets,
+                              language=ctx.language, path=req.path, override=options.fim_template, stop=stop,
+                              context_style=options.context_style, repo=options.repo)
+    return AssembledContext(ctx, snippets, prompt, exclude, time.perf_counter() - started)
+
+
+def budget_snippets(snippets: list[Snippet], ctx: CursorContext, budget: int = SNIPPET_BUDGET_CHARS) -> list[Snippet]:
+    """Dedupe (same file, overlapping lines; text already in the prefix/suffix) and cut to the budget.
+    Index hits come first in the input; the chosen ones are returned best-last (nearest the cursor)."""
+    chosen: list[Snippet] = []
+    used = 0
+    visible = ctx.prefix + ctx.suffix
+    index_quota, open_quota = INDEX_SNIPPETS, NEIGHBOR_SNIPPETS
+    for snip in snippets:
+        text = snip.text.strip("\n")
+        if not text.strip() or text in visible:
+            continue
+        if any(c.path == snip.path and c.start_line <= snip.end_line and snip.start_line <= c.end_line
+               for c in chosen):
+            continue
+        if snip.source == "index":
+            if index_quota == 0:
+                continue
+            index_quota -= 1
+        else:
+            if open_quota == 0:
+                continue
+            open_quota -= 1
+        if len(text) > SNIPPET_MAX_CHARS:
+            text = text[:SNIPPET_MAX_CHARS].rsplit("\n", 1)[0]
+        if used + len(text) > budget:
+            break
+        used += len(text)
+        chosen.append(Snippet(snip.path, snip.start_line, snip.end_line, text, snip.source))
+    return list(reversed(chosen))
+
+
+def _visible_range(req: CompletionRequest, ctx: CursorContext) -> list[tuple[str, int, int]]:
+    """The part of the current file the prompt already shows, plus the cursor's own chunk."""
+    first = ctx.line + 1 - ctx.prefix.count("\n")
+    last = ctx.line + 1 + ctx.suffix.count("\n")
+    ranges = [(req.path, first, last)]
+    if ctx.enclosing:
+        ranges.append((req.path, *ctx.enclosing))
+    return ranges
+
+
+# -- the request lifecycle -------------------------------------------------------------------------------
+@dataclass
+class _DocState:
+    generation: int = 0
+    stream: Any = None
+    cache: tuple[str, str, str] | None = None  # (text before cursor, text after cursor, suggestion)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class CompletionEngine:
+    """One per server. `searcher()` returns the Index (or None while it is not ready); `documents()`
+    returns the open documents as (uri, path, version, text); `client_factory(settings)` an LLM client."""
+
+    def __init__(
+        self,
+        *,
+        settings: Callable[[], Any],
+        options: Callable[[], CompletionOptions],
+        searcher: Callable[[], Any],
+        documents: Callable[[], list[tuple[str, str, object, str]]],
+        read_file: Callable[[str], str | None] | None = None,
+        client_factory: Callable[[Any], Any] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._options = options
+        self._searcher = searcher
+        self._documents = documents
+        self._read_file = read_file
+        self._client_factory = client_factory or _default_client
+        self._on_error = on_error or (lambda err: None)
+        self._states: dict[str, _DocState] = {}
+        # Context assembly and the fallback are quick CPU work; model calls may hang on a slow endpoint
+        # (until its timeout): separate pools, so hung calls never queue the next keystroke's context.
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="completion-context")
+        self._model_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="completion-model")
+        self.neighbors = NeighborIndex()
+        self.last_context: AssembledContext | None = None
+        self._client_cache: tuple[Any, Any] | None = None
+        self._term_stats: tuple[Any, TermStats] | None = None
+        self._client_lock = threading.Lock()
+
+    def close(self) -> None:
+        for state in self._states.values():
+            _close_stream(state)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._model_executor.shutdown(wait=False, cancel_futures=True)
+
+    def forget(self, uri: str) -> None:
+        state = self._states.pop(uri, None)
+        if state:
+            _close_stream(state)
+        self.neighbors.forget(uri)
+
+    async def complete(self, req: CompletionRequest) -> Suggestion | None:
+        options = self._options()
+        if not options.enabled:
+            return None
+        state = self._states.setdefault(req.uri, _DocState())
+        with state.lock:
+            state.generation += 1
+            generation = state.generation
+        _close_stream(state)  # the older request's HTTP stream, if any: superseded
+        before, after = _split_at(req)
+        cached = _from_cache(state.cache, before, after)
+        if cached is not None:
+            return Suggestion(cached, "cache", req.line, req.character)
+        await asyncio.sleep(options.debounce_ms / 1000)
+        if state.generation != generation:
+            return None
+        loop = asyncio.get_running_loop()
+        searcher = self._searcher()
+        documents = self._documents()  # snapshot here, on the event loop that owns the documents
+        try:
+            assembled = await loop.run_in_executor(self._executor, self._assemble, req, options, searcher,
+                                                   documents)
+        except Exception:  # noqa: BLE001 — a bug in context assembly must not surface as an editor error
+            log.exception("context assembly failed for %s", req.path)
+            return None
+        self.last_context = assembled
+        if state.generation != generation:
+            return None
+        text, source = "", "model"
+        if options.model:
+            abandon = threading.Event()  # set when this request stops waiting: the worker drops its stream
+            model_call = loop.run_in_executor(self._model_executor, self._run_model, assembled.prompt, state,
+                                              generation, options, abandon)
+            model_call.add_done_callback(self._report_late_error)
+            try:
+                raw = await asyncio.wait_for(asyncio.shield(model_call), timeout=options.deadline_ms / 1000)
+                if state.generation != generation:
+                    return None
+                if assembled.prompt.is_chat:
+                    raw = strip_chat_answer(raw)
+                text = postprocess(raw, assembled.cursor)
+            except TimeoutError:
+                log.info("completion model missed the %d ms deadline; using the index", options.deadline_ms)
+                abandon.set()
+                _close_stream(state, generation)
+                source = "fallback"
+            except CodeassistError:
+                source = "fallback"  # reported by _report_late_error
+            except asyncio.CancelledError:
+                abandon.set()
+                _close_stream(state, generation)
+                raise
+        else:
+            source = "fallback"
+        if source == "fallback":
+            text = await loop.run_in_executor(self._executor, self._fallback, assembled, searcher)
+            if state.generation != generation:
+                return None
+        if not text:
+            return None
+        state.cache = (before, after, text)
+        return Suggestion(text, source, req.line, req.character, assembled.prompt)
+
+    def _client(self) -> Any:
+        """One LLM client per settings object (it holds the HTTP connection pool)."""
+        settings = self._settings()
+        with self._client_lock:
+            if self._client_cache is None or self._client_cache[0] is not settings:
+                self._client_cache = (settings, self._client_factory(settings))
+            return self._client_cache[1]
+
+    # -- worker-thread parts --------------------------------------------------------------------
+    def _assemble(self, req: CompletionRequest, options: CompletionOptions, searcher: Any,
+                  documents: list[tuple[str, str, object, str]]) -> AssembledContext:
+        return assemble_context(req, options=options, searcher=searcher, neighbors=self.neighbors,
+                                open_documents=documents, term_stats=self._term_stats_for(searcher))
+
+    def _term_stats_for(self, searcher: Any) -> TermStats | None:
+        index_dir = getattr(searcher, "index_dir", None)
+        if index_dir is None:
+            return None
+        with self._client_lock:
+            if self._term_stats is None or self._term_stats[0] != index_dir:
+                self._term_stats = (index_dir, TermStats(index_dir))
+            return self._term_stats[1]
+
+    def _report_late_error(self, future: asyncio.Future) -> None:
+        """Model errors reach the user even when the request already fell back (deadline passed)."""
+        if not future.cancelled() and isinstance(future.exception(), CodeassistError):
+            self._on_error(future.exception())
+
+    def _run_model(self, prompt: FimPrompt, state: _DocState, generation: int, options: CompletionOptions,
+                   abandon: threading.Event) -> str:
+        def dropped() -> bool:
+            return abandon.is_set() or state.generation != generation
+
+        client = self._client()
+        max_tokens = options.max_tokens if "\n" not in prompt.stop else min(options.max_tokens,
+                                                                            SINGLE_LINE_MAX_TOKENS)
+        if prompt.is_chat:
+            stream = client.chat_stream(prompt.messages, max_tokens=max_tokens, temperature=0.0,
+                                        stop=prompt.stop or None)
+        else:
+            stream = client.complete_stream(prompt.prompt, template=prompt.family, max_tokens=max_tokens,
+                                            temperature=0.0, stop=prompt.stop)
+        with state.lock:
+            if dropped():
+                stream.close()
+                return ""
+            state.stream = (generation, stream)
+        parts: list[str] = []
+        try:
+            for delta in stream:
+                parts.append(delta)
+                if dropped():
+                    break
+        finally:
+            with state.lock:
+                if state.stream is not None and state.stream[0] == generation:
+                    state.stream = None
+            if dropped():
+                stream.close()
+        return "".join(parts)
+
+    def _fallback(self, assembled: AssembledContext, searcher: Any) -> str:
+        if searcher is None:
+            return ""
+        try:
+            return fallback_completion(assembled.cursor, searcher, exclude=assembled.exclude,
+                                       read_file=self._read_file, term_stats=self._term_stats_for(searcher))
+        except CodeassistError as err:
+            log.info("fallback skipped: %s", err)
+            return ""
+
+
+def _close_stream(state: _DocState, generation: int | None = None) -> None:
+    with state.lock:
+        current = state.stream
+        if current is None or (generation is not None and current[0] != generation):
+            return
+        state.stream = None
+    try:
+        current[1].close()
+    except Exception:  # noqa: BLE001 — closing an already-broken stream must not fail the request
+        log.debug("closing a completion stream failed", exc_info=True)
+
+
+def _split_at(req: CompletionRequest) -> tuple[str, str]:
+    lines = req.text.split("\n")
+    line = lines[req.line] if req.line < len(lines) else ""
+    before = "\n".join(lines[:req.line] + [line[:req.character]])
+    after = "\n".join([line[req.character:]] + lines[req.line + 1:])
+    return before, after
+
+
+def _from_cache(cache: tuple[str, str, str] | None, before: str, after: str) -> str | None:
+    """The rest of the last suggestion when the user typed its head; None when the cache does not apply."""
+    if cache is None:
+        return None
+    old_before, old_after, suggestion = cache
+    if after != old_after or not before.startswith(old_before):
+        return None
+    typed = before[len(old_before):]
+    if not typed or not suggestion.startswith(typed) or typed == suggestion:
+        return None  # nothing typed yet, typed something else, or took all of it: ask anew
+    return suggestion[len(typed):]
+
+
+def _default_client(settings: Any) -> Any:
+    from codeassist.llm import LLMClient
+
+    return LLMClient(settings.completion, purpose="completion")
