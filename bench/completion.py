@@ -105,8 +105,8 @@ def percentile(values: list[float], q: float) -> float:
 def measure_context(corpus: Path, index_dir: Path, samples: list) -> dict:
     neighbors = NeighborIndex()
     options = CompletionOptions(model="qwen2.5-coder:1.5b")
-    stats = TermStats(index_dir)
     with open_index(corpus, index_dir) as index:
+        stats = TermStats(index)
         chunks = index.status()["chunks"]
         timings = []
         for i, (path, text, line, character) in enumerate(samples):

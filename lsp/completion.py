@@ -307,12 +307,11 @@ class CompletionEngine:
                                 open_documents=documents, term_stats=self._term_stats_for(searcher))
 
     def _term_stats_for(self, searcher: Any) -> TermStats | None:
-        index_dir = getattr(searcher, "index_dir", None)
-        if index_dir is None:
+        if not hasattr(searcher, "document_frequencies"):
             return None
         with self._client_lock:
-            if self._term_stats is None or self._term_stats[0] != index_dir:
-                self._term_stats = (index_dir, TermStats(index_dir))
+            if self._term_stats is None or self._term_stats[0] is not searcher:
+                self._term_stats = (searcher, TermStats(searcher))
             return self._term_stats[1]
 
     def _report_late_error(self, future: asyncio.Future) -> None:

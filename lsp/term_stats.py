@@ -2,9 +2,7 @@
 
 BM25 over an OR of words costs time in proportion to the chunks that contain them, so on the typing
 path the query keeps the few rarest words (which are also the ones that say the most). Document
-frequencies come from an FTS5 `fts5vocab` view created in this connection's TEMP schema: a read-only
-connection of our own, the index file is never written. Counts are cached; the cache is dropped when
-the database changes.
+frequencies come from the index itself (`Index.document_frequencies`).
 """
 
 from __future__ import annotations
@@ -12,12 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-import threading
-from pathlib import Path
+from typing import Any
+
+from codeassist.indexer.store import select_terms
 
 log = logging.getLogger(__name__)
 
-FTS_TABLE = "chunks_fts"
 MAX_QUERY_TERMS = 8
 CANDIDATE_TERMS = 24
 _WORD = re.compile(r"[^\W_]+")
@@ -32,56 +30,23 @@ QUERY_STOPWORDS = frozenset("""
 
 
 class TermStats:
-    def __init__(self, index_dir: Path, db_name: str | None = None) -> None:
-        if db_name is None:
-            from codeassist.indexer.store import DB_NAME
+    """Document frequencies from the open index (`Index.document_frequencies`, cached by the store
+    until the database changes). Any failure turns the statistics off rather than the completion."""
 
-            db_name = DB_NAME
-        self._path = Path(index_dir) / db_name
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-        self._cache: dict[str, int] = {}
-        self._version = -1
+    def __init__(self, index: Any) -> None:
+        self._index = index
         self.broken = False
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
-            conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.ca_vocab USING fts5vocab(main, '{FTS_TABLE}', 'row')")
-            self._conn = conn
-        return self._conn
 
     def document_frequencies(self, terms: list[str]) -> dict[str, int]:
         """term -> number of chunks containing it (0 when none). Empty when the stats are unavailable."""
         if self.broken or not terms:
             return {}
-        with self._lock:
-            try:
-                conn = self._connect()
-                version = conn.execute("PRAGMA data_version").fetchone()[0]
-                if version != self._version:
-                    self._cache.clear()
-                    self._version = version
-                missing = [t for t in dict.fromkeys(terms) if t not in self._cache]
-                if missing:
-                    marks = ",".join("?" * len(missing))
-                    found = dict(conn.execute(f"SELECT term, doc FROM temp.ca_vocab WHERE term IN ({marks})",
-                                              missing).fetchall())
-                    for term in missing:
-                        self._cache[term] = int(found.get(term, 0))
-                    if len(self._cache) > 50_000:
-                        self._cache.clear()
-                return {t: self._cache.get(t, 0) for t in terms}
-            except sqlite3.Error as err:
-                log.info("term statistics unavailable (%s); completion queries keep their nearest words", err)
-                self.broken = True
-                return {}
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        try:
+            return self._index.document_frequencies(terms)
+        except (sqlite3.Error, AttributeError) as err:
+            log.info("term statistics unavailable (%s); completion queries keep their nearest words", err)
+            self.broken = True
+            return {}
 
 
 # BM25's cost grows with the total length of the posting lists it reads; this bounds it.
@@ -91,18 +56,10 @@ MAX_POSTINGS = 4_000
 def rarest_terms(terms: list[str], frequencies: dict[str, int], keep: int,
                  max_postings: int = MAX_POSTINGS) -> list[str]:
     """Up to `keep` of the rarest terms that occur at all, within a budget of postings, in their original
-    order. A term in more chunks than the whole budget says too little to be worth its cost."""
+    order (the store's own rule, with the tighter budget of the typing path)."""
     if not frequencies:
         return terms[:keep]
-    present = [t for t in terms if frequencies.get(t, 0) > 0]
-    chosen: set[str] = set()
-    total = 0
-    for term in sorted(present, key=lambda t: (frequencies[t], terms.index(t))):
-        if len(chosen) >= keep or total + frequencies[term] > max_postings:
-            break
-        chosen.add(term)
-        total += frequencies[term]
-    return [t for t in terms if t in chosen]
+    return select_terms(terms, frequencies, max_postings=max_postings, max_terms=keep)
 
 
 def compact_query(query: str, max_terms: int = MAX_QUERY_TERMS, term_stats: TermStats | None = None) -> str:

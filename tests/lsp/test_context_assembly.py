@@ -125,8 +125,9 @@ def test_term_stats_read_document_frequencies_from_a_real_index(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "repo", repo)
     index_repository(repo, tmp_path / "index", embed=False)
-    stats = TermStats(tmp_path / "index")
-    frequencies = stats.document_frequencies(["sku", "warehouse", "zeppelin"])
+    from codeassist.indexer import open_index
+
+    with open_index(repo, tmp_path / "index") as index:
+        frequencies = TermStats(index).document_frequencies(["sku", "warehouse", "zeppelin"])
     assert frequencies["zeppelin"] == 0
     assert frequencies["sku"] >= 2 and 1 <= frequencies["warehouse"] <= frequencies["sku"]
-    stats.close()
