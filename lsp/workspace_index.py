@@ -147,12 +147,9 @@ class WorkspaceIndex:
         emb = self.embeddings
         if emb is None or (for_queries and emb.provider != "openai"):
             return None
-        from codeassist.indexer.embedders import make_embedder
+        from codeassist.embedding import configured_embedder
 
-        if emb.provider == "openai":
-            return make_embedder("openai", base_url=emb.base_url, model=emb.model, api_key=emb.api_key,
-                                 timeout=emb.timeout)
-        return make_embedder("local", model_path=emb.model_path or None)
+        return configured_embedder(emb)
 
     def _open_existing(self) -> None:
         """Open the index once; it stays open (SQLite WAL snapshots and the FAISS mtime check keep an
