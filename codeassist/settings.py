@@ -80,6 +80,10 @@ class IndexSettings:
     max_chunk_chars: int = 1_500
     # "" = the user cache directory, keyed by repository root.
     index_dir: str = ""
+    # "local" (this machine) or "ray" (a Ray cluster; pip install 'codeassist[ray]').
+    engine: str = "local"
+    # Ray cluster to use with engine "ray": "" = start a local one; "auto", "host:6379", "ray://host:10001".
+    ray_address: str = ""
 
     def to_index_config(self) -> Any:
         from codeassist.indexer.config import IndexConfig

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ class Index:
                 "languages": self._store.languages(),
                 "last_update": self._store.last_update(),
                 "coverage": round(embedded / counts["chunks"], 4) if counts["chunks"] else 0.0,
+                "repos": self._store.repos(),
             }
 
     def stale_files(self, config: Any = None) -> int:
@@ -132,11 +134,21 @@ class Index:
                       if rel not in states or (states[rel].size, states[rel].mtime_ns) != (f.size, f.mtime_ns))
         return changed + sum(1 for rel in states if rel not in current)
 
-    def file_chunks(self, path: str) -> list[Hit]:
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """term -> how many chunks contain it (0 = none); used to keep only telling query words."""
         with self._lock:
-            rows = self._store.chunks_of_file(path)
-        return [Hit(r.path, r.start_line, r.end_line, r.symbol, r.kind, r.language or "", 0.0, r.text, r.id)
-                for r in rows]
+            return self._store.document_frequencies(terms)
+
+    def file_chunks(self, path: str, repo: str | None = None) -> list[Hit]:
+        with self._lock:
+            rows = self._store.chunks_of_file(path, repo)
+        return [Hit(r.path, r.start_line, r.end_line, r.symbol, r.kind, r.language or "", 0.0, r.text, r.id,
+                    repo=r.repo) for r in rows]
+
+    def repos(self) -> dict[str, str]:
+        """name -> root of the repositories of a multi-repository index ({} for a single one)."""
+        with self._lock:
+            return self._store.repos()
 
     # -- search ----------------------------------------------------------------------------
     def search(
@@ -150,12 +162,14 @@ class Index:
         mode: str = "hybrid",
         max_per_file: int | None = 3,
         exclude_ranges: list[tuple[str, int, int]] | None = None,
+        repo: str | list[str] | None = None,
     ) -> SearchResults:
         """Best chunks for a natural-language question or a code fragment, best first.
 
         k <= 0 gives no hits; k is capped at MAX_K. Queries longer than MAX_QUERY_CHARS are cut
         (a pasted file is still a fine query: its first few thousand characters decide).
         `exclude_ranges`: (path, start, end) ranges to leave out (the cursor's own chunk).
+        `repo`: in an index of several repositories, only these repositories (names as on `Hit.repo`).
         """
         if mode not in MODES:
             raise CodeassistError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
@@ -164,29 +178,34 @@ class Index:
         coverage = self._coverage(mode)
         if k <= 0 or not query.strip():
             return SearchResults([], coverage, mode)
-        filters = Filters.make(lang=lang, kind=kind, path=path)
+        filters = Filters.make(lang=lang, kind=kind, path=path, repo=repo)
         n = max(CANDIDATES, k * 3)
         if filters.active or exclude_ranges:
             n = max(n, FILTERED_CANDIDATES)
         lists: dict[str, list[int]] = {}
+        # The query embedding (numpy, releases the GIL) runs on another core while FTS5 (which also
+        # releases it) ranks: a hybrid query costs about the slower of the two, not their sum.
+        embedding = None
+        if mode in ("hybrid", "dense") and coverage.dense:
+            embedding = _query_pool().submit(self._dense.embedder.embed_query, query)
         with self._lock:
             if mode in ("hybrid", "lexical"):
                 lists["lexical"] = [cid for cid, _ in self._store.lexical_search(query, n)]
-        if mode in ("hybrid", "dense") and coverage.dense:
-            lists["dense"] = self._dense_ids(query, n)
+        if embedding is not None:
+            lists["dense"] = self._dense_ids(embedding.result(), n)
         fused = reciprocal_rank_fusion(lists)
         with self._lock:
             rows = self._store.chunk_rows([cid for cid, _, _ in fused])
         hits: list[Hit] = []
         for cid, score, found_by in fused:
             row = rows.get(cid)
-            if row is None or not filters.accepts(row.path, row.language, row.kind):
+            if row is None or not filters.accepts(row.path, row.language, row.kind, row.repo):
                 continue
             if exclude_ranges and any(p == row.path and s <= row.end_line and row.start_line <= e
                                       for p, s, e in exclude_ranges):
                 continue
             hits.append(Hit(row.path, row.start_line, row.end_line, row.symbol, row.kind, row.language or "",
-                            round(score, 6), row.text, row.id, sources=found_by))
+                            round(score, 6), row.text, row.id, repo=row.repo, sources=found_by))
         return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
 
     def _counts(self) -> tuple[int, str | None, int]:
@@ -238,10 +257,19 @@ class Index:
             dense.mtime_ns = mtime
         return True
 
-    def _dense_ids(self, query: str, n: int) -> list[int]:
-        vector = self._dense.embedder.embed_query(query)
+    def _dense_ids(self, vector: Any, n: int) -> list[int]:
         _, ids = self._dense.index.search(vector, n)
         return [int(i) for i in ids if i >= 0]
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _query_pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="codeassist-query")
+    return _POOL
 
 
 def _embedder_for(model_id: str) -> Any:

@@ -4,7 +4,9 @@ One database per index, in WAL mode, schema through numbered migrations run on o
 (and `vectors.py` for the FAISS file) touches the index directory's files.
 
 Tables
-    files(path, size, mtime_ns, content_hash, language, status)   one row per indexed file
+    files(repo, path, size, mtime_ns, content_hash, language, status)   one row per indexed file;
+        unique by (repo, path); `repo` is "" in a single-repository index
+    repos(name, root)   the repositories of a multi-repository index (name = the short name on hits)
     chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)
     chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; code-aware tokens
     embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded
@@ -75,7 +77,32 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY(text_hash, model_id)
     ) WITHOUT ROWID;
     """,
+    # 2: several repositories in one index. SQLite cannot change a UNIQUE constraint in place, so the
+    # files table is rebuilt (ids kept, so chunks and FAISS stay valid); `_migrate` turns foreign keys
+    # off around it, otherwise DROP TABLE files would cascade into chunks.
+    """
+    CREATE TABLE files_v2(
+        id INTEGER PRIMARY KEY,
+        repo TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        language TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        indexed_at REAL NOT NULL,
+        UNIQUE(repo, path)
+    );
+    INSERT INTO files_v2(id, repo, path, size, mtime_ns, content_hash, language, status, indexed_at)
+        SELECT id, '', path, size, mtime_ns, content_hash, language, status, indexed_at FROM files;
+    DROP TABLE files;
+    ALTER TABLE files_v2 RENAME TO files;
+    CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
+    """,
 ]
+
+# Rows per page when the embed stage streams chunks out of the database.
+EMBED_PAGE = 4096
 
 # BM25 column weights: a match in the symbol name beats one in the path, which beats one in the body.
 BM25_WEIGHTS = (10.0, 3.0, 1.0)
@@ -115,12 +142,25 @@ def query_terms(query: str, limit: int = 48) -> list[str]:
     return terms[:limit]
 
 
-def fts_match_expression(query: str) -> str | None:
-    """An FTS5 MATCH string: each term a quoted literal (no operator injection), OR-ed for BM25."""
-    terms = query_terms(query)
-    if not terms:
-        return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+# Postings BM25 may read per query; at 100k chunks this keeps lexical search in single-digit ms.
+MAX_POSTINGS = 12_000
+MAX_TERMS = 16
+
+
+def select_terms(terms: list[str], frequencies: dict[str, int], max_postings: int = MAX_POSTINGS,
+                 max_terms: int = MAX_TERMS) -> list[str]:
+    """The query's rarest indexed terms within a postings budget, in query order; the rarest one is
+    always kept so a query of only common words still finds something."""
+    present = sorted((t for t in terms if frequencies.get(t, 0) > 0), key=lambda t: (frequencies[t], t))
+    chosen: list[str] = []
+    total = 0
+    for term in present:
+        if chosen and (len(chosen) >= max_terms or total + frequencies[term] > max_postings):
+            break
+        chosen.append(term)
+        total += frequencies[term]
+    keep = set(chosen)
+    return [t for t in terms if t in keep]
 
 
 def text_hash(text: str) -> str:
@@ -158,6 +198,24 @@ class ChunkRow:
     language: str
     text: str
     text_hash: str
+    repo: str = ""
+
+
+_CHUNK_COLUMNS = ("c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash,"
+                  " f.repo")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingChunk:
+    """A chunk the embed stage still has to put into FAISS; `vector` is its cached vector, if any."""
+
+    id: int
+    text_hash: str
+    path: str
+    symbol: str
+    kind: str
+    text: str
+    vector: bytes | None
 
 
 class Store:
@@ -166,6 +224,9 @@ class Store:
     def __init__(self, index_dir: Path, *, create: bool = True, readonly: bool = False) -> None:
         self.index_dir = Path(index_dir)
         self.path = self.index_dir / DB_NAME
+        self._df_cache: dict[str, int] = {}
+        self._df_version = -1
+        self._vocab_ready = False
         if create:
             self.index_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -183,14 +244,21 @@ class Store:
     # -- schema ----------------------------------------------------------------------------
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={number}")
-                if number == 1:
-                    self.set_meta("fts_version", FTS_VERSION)
+        if version >= len(MIGRATIONS):
+            return
+        # Table rebuilds must not cascade (PRAGMA foreign_keys is ignored inside a transaction).
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                with self.transaction():
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self.db.execute(statement)
+                    self.db.execute(f"PRAGMA user_version={number}")
+                    if number == 1:
+                        self.set_meta("fts_version", FTS_VERSION)
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
 
     def _check_fts_version(self, readonly: bool) -> None:
         if readonly or self.get_meta("fts_version") == FTS_VERSION:
@@ -232,9 +300,18 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # -- files and chunks ------------------------------------------------------------------
-    def file_states(self) -> dict[str, FileState]:
-        rows = self.db.execute("SELECT path, id, size, mtime_ns, content_hash FROM files")
+    def file_states(self, repo: str = "") -> dict[str, FileState]:
+        """path -> state of the files of one repository ("" = the single repository)."""
+        rows = self.db.execute("SELECT path, id, size, mtime_ns, content_hash FROM files WHERE repo = ?", (repo,))
         return {path: FileState(fid, size, mtime, h) for path, fid, size, mtime, h in rows}
+
+    # -- repositories ----------------------------------------------------------------------
+    def repos(self) -> dict[str, str]:
+        """name -> root of the repositories registered in a multi-repository index."""
+        return dict(self.db.execute("SELECT name, root FROM repos ORDER BY name").fetchall())
+
+    def register_repo(self, name: str, root: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO repos(name, root) VALUES (?, ?)", (name, root))
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int) -> None:
         self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, file_id))
@@ -249,10 +326,11 @@ class Store:
         language: str | None,
         chunks: Sequence[Chunk],
         status: str = "ok",
+        repo: str = "",
     ) -> list[int]:
         """Swap in a file's new chunks atomically; returns the new chunk ids."""
         with self.transaction():
-            row = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            row = self.db.execute("SELECT id FROM files WHERE repo = ? AND path = ?", (repo, path)).fetchone()
             if row:
                 self._delete_chunks_of(row[0])
                 self.db.execute(
@@ -263,9 +341,9 @@ class Store:
                 file_id = row[0]
             else:
                 cur = self.db.execute(
-                    "INSERT INTO files(path, size, mtime_ns, content_hash, language, status, indexed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (path, size, mtime_ns, digest, language, status, time.time()),
+                    "INSERT INTO files(repo, path, size, mtime_ns, content_hash, language, status, indexed_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (repo, path, size, mtime_ns, digest, language, status, time.time()),
                 )
                 file_id = cur.lastrowid
             ids = []
@@ -296,12 +374,12 @@ class Store:
         self.db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
         return [r[0] for r in rows]
 
-    def delete_files(self, paths: Iterable[str]) -> int:
+    def delete_files(self, paths: Iterable[str], repo: str = "") -> int:
         """Remove files and their chunks, one transaction per file; returns how many were removed."""
         removed = 0
         for path in paths:
             with self.transaction():
-                row = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+                row = self.db.execute("SELECT id FROM files WHERE repo = ? AND path = ?", (repo, path)).fetchone()
                 if row:
                     self._delete_chunks_of(row[0])
                     self.db.execute("DELETE FROM files WHERE id = ?", (row[0],))
@@ -315,27 +393,38 @@ class Store:
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
             rows = self.db.execute(
-                "SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash"
-                f" FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
                 part,
             )
             for row in rows:
                 out[row[0]] = ChunkRow(*row)
         return out
 
-    def chunks_of_file(self, path: str) -> list[ChunkRow]:
-        rows = self.db.execute(
-            "SELECT c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash"
-            " FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ? ORDER BY c.start_line",
-            (path,),
-        )
+    def chunks_of_file(self, path: str, repo: str | None = None) -> list[ChunkRow]:
+        """The chunks of a file; `repo` None = whichever repository has that path."""
+        sql = f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.path = ?"
+        args: tuple = (path,)
+        if repo is not None:
+            sql += " AND f.repo = ?"
+            args = (path, repo)
+        rows = self.db.execute(sql + " ORDER BY f.repo, c.start_line", args)
         return [ChunkRow(*row) for row in rows]
 
     def lexical_search(self, query: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25 score with higher = better), best first. Unsafe syntax cannot get through."""
-        expression = fts_match_expression(query)
-        if expression is None or limit <= 0:
+        """(chunk id, bm25 score with higher = better), best first. Unsafe syntax cannot get through.
+
+        BM25 over OR-ed terms costs time in proportion to the postings it reads, and a term found in a
+        large share of the chunks adds almost nothing to the ranking (its IDF is near zero). So the
+        query keeps its rarest terms within a postings budget (`select_terms`); terms the index does not
+        contain are dropped before they cost anything.
+        """
+        if limit <= 0:
             return []
+        candidates = query_terms(query)
+        terms = select_terms(candidates, self.document_frequencies(candidates))
+        if not terms:
+            return []
+        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         w = BM25_WEIGHTS
         rows = self.db.execute(
             f"SELECT rowid, bm25(chunks_fts, {w[0]}, {w[1]}, {w[2]}) AS s FROM chunks_fts"
@@ -343,6 +432,28 @@ class Store:
             (expression, limit),
         )
         return [(rowid, -score) for rowid, score in rows]
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """term -> number of chunks whose symbol, path or body contains it (cached until a write)."""
+        version = self.data_version()
+        if version != self._df_version:
+            self._df_cache.clear()
+            self._df_version = version
+            if not self._vocab_ready:
+                self.db.execute(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, 'chunks_fts', 'row')"
+                )
+                self._vocab_ready = True
+        missing = [t for t in dict.fromkeys(terms) if t not in self._df_cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(self.db.execute(
+                f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", missing).fetchall())
+            if len(self._df_cache) > 100_000:
+                self._df_cache.clear()
+            for term in missing:
+                self._df_cache[term] = int(found.get(term, 0))
+        return {t: self._df_cache[t] for t in terms}
 
     # -- counts ----------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -372,7 +483,8 @@ class Store:
         ).fetchone()[0]
 
     def chunks_missing_embeddings(self, model_id: str) -> list[tuple[int, str, str, str, str, str]]:
-        """(chunk id, text_hash, path, symbol, kind, text) for chunks whose body has no cached vector."""
+        """(chunk id, text_hash, path, symbol, kind, text) for chunks whose body has no cached vector.
+        Holds every such chunk in memory: the pipeline streams with `pending_chunk_pages` instead."""
         rows = self.db.execute(
             "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text FROM chunks c"
             " JOIN files f ON f.id = c.file_id WHERE NOT EXISTS"
@@ -381,6 +493,44 @@ class Store:
             (model_id,),
         )
         return rows.fetchall()
+
+    def count_bodies_missing_embeddings(self, model_id: str) -> int:
+        """Distinct chunk bodies with no cached vector for model_id (the embed stage's total)."""
+        return self.db.execute(
+            "SELECT count(DISTINCT c.text_hash) FROM chunks c WHERE NOT EXISTS"
+            " (SELECT 1 FROM embeddings e WHERE e.text_hash = c.text_hash AND e.model_id = ?)",
+            (model_id,),
+        ).fetchone()[0]
+
+    def pending_chunk_pages(self, model_id: str, present: np.ndarray,
+                            page: int | None = None) -> Iterator[list[PendingChunk]]:
+        """Pages of the chunks not in `present` (the sorted ids already in FAISS), in id order,
+        each with its cached vector when there is one. Keyset pagination over chunk ids: at most one
+        page of texts is in memory, and a vector cached while an earlier page was embedded is seen
+        by the later pages (so a body is embedded once even when its copies span pages)."""
+        page = page or EMBED_PAGE
+        last = 0
+        while True:
+            ids = np.fromiter((r[0] for r in self.db.execute(
+                "SELECT id FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, page * 4))), dtype=np.int64)
+            if len(ids) == 0:
+                return
+            last = int(ids[-1])
+            todo = ids[~np.isin(ids, present, assume_unique=True)] if len(present) else ids
+            for start in range(0, len(todo), page):
+                part = todo[start : start + page].tolist()
+                rows = []
+                for sub in range(0, len(part), 500):
+                    piece = part[sub : sub + 500]
+                    marks = ",".join("?" * len(piece))
+                    rows += self.db.execute(
+                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector FROM chunks c"
+                        " JOIN files f ON f.id = c.file_id LEFT JOIN embeddings e"
+                        " ON e.text_hash = c.text_hash AND e.model_id = ?"
+                        f" WHERE c.id IN ({marks}) ORDER BY c.id",
+                        (model_id, *piece),
+                    ).fetchall()
+                yield [PendingChunk(*row) for row in rows]
 
     def put_embeddings(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
         with self.transaction():

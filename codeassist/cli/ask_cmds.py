@@ -152,13 +152,28 @@ def stream_answer(console: Any, run: Any, *, live: bool) -> Any:
     return answer
 
 
+class RepoScoped:
+    """An index whose searches are limited to some repositories of a multi-repository index."""
+
+    def __init__(self, index: Any, repos: list[str]) -> None:
+        self._index = index
+        self._repos = repos
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        return self._index.search(*args, repo=self._repos, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+
 @cli.command("ask")
 @click.argument("question")
 @root_options
 @click.option("--json", "as_json", is_flag=True, help='Print {"answer", "sources", "model", "usage"}.')
 @click.option("--no-stream", is_flag=True, help="Print the answer once it is complete.")
+@click.option("--repo", multiple=True, help="Only this repository of a multi-repository index (repeatable).")
 def ask_command(question: str, root: Path, index_dir: str | None, k: int | None, model: str | None,
-                as_json: bool, no_stream: bool) -> None:
+                as_json: bool, no_stream: bool, repo: tuple[str, ...]) -> None:
     """Answer QUESTION about the repository, citing the code it used.
 
     Piped stdin is extra context:  git diff | codeassist ask "review this"
@@ -166,9 +181,10 @@ def ask_command(question: str, root: Path, index_dir: str | None, k: int | None,
     from codeassist.answer import answer_question
 
     extra = piped_stdin()
-    settings, index = open_session(root, index_dir, k, model)
+    settings, opened = open_session(root, index_dir, k, model)
     console = make_console()
-    with index:
+    with opened:
+        index = RepoScoped(opened, list(repo)) if repo else opened
         if not settings.chat.model:
             print_fallback(console, question, settings, index, as_json=as_json)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,22 +46,42 @@ def _echo_json(payload: Any) -> None:
 
 
 @cli.command("index")
-@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="Text file listing repositories to index into one index (one path per line, # comments).")
 @click.option("--index-dir", type=click.Path(file_okay=False), help="Where the index lives (default: user cache dir).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default=None,
+              help="Where the work runs: this machine (default) or a Ray cluster ([index] engine).")
+@click.option("--ray-address", default=None,
+              help="Ray cluster for --engine ray: auto, host:6379 or ray://host:10001 (default: a local one).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary and no progress.")
 @click.option("--no-embed", is_flag=True, help="Skip the dense (embedding) stage: lexical search only.")
 @click.option("--rebuild", is_flag=True, help="Throw the existing index away and build it again.")
-def index_command(path: Path, index_dir: str | None, as_json: bool, no_embed: bool, rebuild: bool) -> None:
+def index_command(paths: tuple[Path, ...], manifest: Path | None, index_dir: str | None, engine: str | None,
+                  ray_address: str | None, as_json: bool, no_embed: bool, rebuild: bool) -> None:
     """Index the repository at PATH (default: the current directory).
 
-    Re-running only re-reads changed files; Ctrl-C keeps everything done so far.
+    Several PATHs (or --manifest) build one index of several repositories; each hit then names its
+    repository (search --repo NAME). Re-running only re-reads changed files; Ctrl-C keeps everything
+    done so far.
     """
     from codeassist.indexer.errors import RootNotFound
-    from codeassist.indexer.pipeline import index_repository
+    from codeassist.indexer.pipeline import index_repositories, index_repository
 
-    if not path.is_dir():
-        raise RootNotFound(str(path))
-    settings = _settings(path.resolve())
+    roots = list(paths)
+    if manifest is not None:
+        from codeassist.indexer.repos import read_manifest
+
+        roots += read_manifest(manifest)
+    multi = len(roots) > 1 or manifest is not None
+    roots = roots or [Path(".")]
+    for root in roots:
+        if not root.is_dir():
+            raise RootNotFound(str(root))
+    settings = _settings(roots[0].resolve() if not multi else None)
+    engine_name = engine or settings.index.engine
+    if engine_name not in ("local", "ray"):
+        raise click.BadParameter(f"unknown engine {engine_name!r}; use local or ray", param_hint="[index] engine")
     embedder = None
     embed = not no_embed
     if embed:
@@ -71,19 +92,45 @@ def index_command(path: Path, index_dir: str | None, as_json: bool, no_embed: bo
         except CodeassistError as err:
             embed = False
             click.echo(f"Warning: dense search disabled for this run: {err}", err=True)
-    with _progress(enabled=not as_json) as tick:
-        report = index_repository(path, _index_dir(settings, index_dir), settings.index.to_index_config(),
-                                  embed=embed, embedder=embedder, progress=tick, rebuild=rebuild)
+    runner = _make_engine(engine_name, ray_address or settings.index.ray_address, settings)
+    try:
+        with _progress(enabled=not as_json) as tick:
+            options = dict(embed=embed, embedder=embedder, progress=tick, rebuild=rebuild, engine=runner)
+            if multi:
+                report = index_repositories(roots, _index_dir(settings, index_dir),
+                                            settings.index.to_index_config(), **options)
+            else:
+                report = index_repository(roots[0], _index_dir(settings, index_dir),
+                                          settings.index.to_index_config(), **options)
+    finally:
+        runner.close()
     if as_json:
         _echo_json(report.to_json())
         return
     _print_report(report)
 
 
+def _make_engine(name: str, address: str, settings: Any) -> Any:
+    from codeassist.indexer.pipeline import make_engine
+
+    factory = None
+    if name == "ray":
+        import functools
+
+        from codeassist.indexer.embedders import make_embedder
+
+        emb = settings.embeddings
+        if emb.provider == "openai":
+            factory = functools.partial(make_embedder, "openai", base_url=emb.base_url, model=emb.model,
+                                        api_key=emb.api_key, timeout=emb.timeout)
+    return make_engine(name, ray_address=address or None, embedder_factory=factory)
+
+
 def _print_report(report: Any) -> None:
     skipped = ", ".join(f"{reason} {count}" for reason, count in report.skipped.items()) or "none"
+    where = report.root or ", ".join(f"{name} ({root})" for name, root in report.repos.items())
     click.echo(
-        f"Indexed {report.root}\n"
+        f"Indexed {where}\n"
         f"  files: {report.files_indexed} indexed, {report.files_unchanged} unchanged, "
         f"{report.files_removed} removed ({report.files_total} in the index)\n"
         f"  chunks: {report.chunks} ({report.chunks_written} written)\n"
@@ -96,7 +143,8 @@ def _print_report(report: Any) -> None:
                    f"({report.newly_embedded} new)")
     if report.embed_error:
         click.echo(f"  dense stage stopped: {report.embed_error}", err=True)
-    click.echo(f"  index: {report.index_dir}\n  took {report.seconds:.2f}s")
+    click.echo(f"  index: {report.index_dir}\n  took {report.seconds:.2f}s on the {report.engine} engine"
+               f" (peak memory {report.peak_rss_mb:,.0f} MiB)")
 
 
 class _progress:
@@ -181,17 +229,20 @@ def languages_command(as_json: bool) -> None:
 @click.option("--lang", multiple=True, help="Only this language (repeatable).")
 @click.option("--path", "path_glob", multiple=True, help="Only paths matching this glob (repeatable).")
 @click.option("--kind", multiple=True, help="Only this chunk kind: function, method, class, module, section, window.")
+@click.option("--repo", multiple=True, help="Only this repository of a multi-repository index (repeatable).")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
 def search_command(query: str, root: Path, index_dir: str | None, k: int, lang: tuple[str, ...],
-                   path_glob: tuple[str, ...], kind: tuple[str, ...], mode: str, as_json: bool) -> None:
+                   path_glob: tuple[str, ...], kind: tuple[str, ...], repo: tuple[str, ...], mode: str,
+                   as_json: bool) -> None:
     """Search the index of ROOT for QUERY (a question or a code fragment)."""
     from codeassist.indexer import open_index
 
     settings = _settings(root.resolve() if root.is_dir() else None)
     with open_index(root, _index_dir(settings, index_dir), embedder=_query_embedder(settings)) as index:
+        _check_repos(index, repo)
         hits = index.search(query, k=k, lang=list(lang) or None, path=list(path_glob) or None,
-                            kind=list(kind) or None, mode=mode)
+                            kind=list(kind) or None, mode=mode, repo=list(repo) or None)
     if hits.coverage.reason and mode != "lexical":
         click.echo(f"Note: {hits.coverage.reason}; results are partly or wholly lexical.", err=True)
     if as_json:
@@ -203,6 +254,16 @@ def search_command(query: str, root: Path, index_dir: str | None, k: int, lang: 
     _print_hits(hits)
 
 
+def _check_repos(index: Any, wanted: Sequence[str]) -> None:
+    """An unknown --repo name is an error that lists the names there are (not an empty result)."""
+    known = index.repos()
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        names = ", ".join(known) or "none: this index holds a single repository"
+        raise click.BadParameter(f"no repository {', '.join(unknown)} in this index (repositories: {names})",
+                                 param_hint="--repo")
+
+
 def _print_hits(hits: list[Any]) -> None:
     from rich.console import Console
     from rich.syntax import Syntax
@@ -210,7 +271,8 @@ def _print_hits(hits: list[Any]) -> None:
     console = Console(highlight=False)
     for n, hit in enumerate(hits, start=1):
         symbol = f"  {hit.symbol}" if hit.symbol else ""
-        console.print(f"[bold cyan]{n}. {hit.path}:{hit.start_line}-{hit.end_line}[/]{symbol}"
+        where = f"{hit.repo}:{hit.path}" if hit.repo else hit.path
+        console.print(f"[bold cyan]{n}. {where}:{hit.start_line}-{hit.end_line}[/]{symbol}"
                       f"  [dim]{hit.kind} · {hit.score:.4f}[/]")
         lexer = hit.language if hit.language not in ("", "text") else "text"
         console.print(Syntax(hit.text.rstrip("\n"), lexer, line_numbers=True, start_line=hit.start_line,

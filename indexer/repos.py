@@ -1,0 +1,75 @@
+"""Several repositories in one index: the manifest file and the short repository names.
+
+A multi-repository index records on every file the repository it came from (``files.repo``), paths
+stay relative to that repository's root, and every hit carries the name (``Hit.repo``). A name is
+the repository folder's name, made unique with ``-2``, ``-3``... when two folders share it; once a
+root has a name in an index it keeps it (the ``repos`` table), so names are stable across runs.
+A single-repository index (``codeassist index PATH``) keeps ``repo = ""`` everywhere: nothing about
+it changes.
+
+Manifest: plain text, one repository path per line; blank lines and ``#`` comments are ignored;
+relative paths are relative to the manifest's folder. Plain text rather than TOML because it is what
+``ls -d ~/src/* > repos.txt`` or ``gh repo list`` piped through a script produce.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from codeassist.indexer.errors import CodeassistError, RootNotFound
+
+
+class ManifestError(CodeassistError):
+    pass
+
+
+def read_manifest(path: Path | str) -> list[Path]:
+    """The repository roots a manifest lists, in order, duplicates dropped."""
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ManifestError(f"Cannot read the manifest {path}: {err}. Give a text file with one "
+                            "repository path per line.") from err
+    roots: list[Path] = []
+    for line in text.splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            root = Path(entry).expanduser()
+            roots.append(root if root.is_absolute() else path.parent / root)
+    if not roots:
+        raise ManifestError(f"The manifest {path} lists no repository (one path per line, # for comments).")
+    return roots
+
+
+def _base_name(root: Path) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", root.name) or "root"
+
+
+def assign_repo_names(roots: Sequence[Path | str], known: dict[str, str] | None = None) -> list[tuple[str, Path]]:
+    """(name, resolved root) per distinct root. `known`: name -> root already in the index (kept)."""
+    known = dict(known or {})
+    by_root = {root: name for name, root in known.items()}
+    taken = set(known)
+    out: list[tuple[str, Path]] = []
+    seen: set[Path] = set()
+    for raw in roots:
+        root = Path(raw).expanduser()
+        if not root.is_dir():
+            raise RootNotFound(str(root))
+        root = root.resolve()
+        if root in seen:
+            continue
+        seen.add(root)
+        name = by_root.get(str(root))
+        if name is None:
+            base = name = _base_name(root)
+            n = 2
+            while name in taken:
+                name = f"{base}-{n}"
+                n += 1
+            taken.add(name)
+        out.append((name, root))
+    return out
