@@ -32,13 +32,9 @@ def _query_embedder(settings: Any) -> Any:
 
 
 def _make_embedder(settings: Any) -> Any:
-    from codeassist.indexer.embedders import make_embedder
+    from codeassist.embedding import configured_embedder
 
-    emb = settings.embeddings
-    if emb.provider == "openai":
-        return make_embedder("openai", base_url=emb.base_url, model=emb.model, api_key=emb.api_key,
-                             timeout=emb.timeout)
-    return make_embedder("local", model_path=emb.model_path)
+    return configured_embedder(settings.embeddings)
 
 
 def _echo_json(payload: Any) -> None:
@@ -117,12 +113,11 @@ def _make_engine(name: str, address: str, settings: Any) -> Any:
     if name == "ray":
         import functools
 
-        from codeassist.indexer.embedders import make_embedder
+        from codeassist.embedding import configured_embedder
 
-        emb = settings.embeddings
-        if emb.provider == "openai":
-            factory = functools.partial(make_embedder, "openai", base_url=emb.base_url, model=emb.model,
-                                        api_key=emb.api_key, timeout=emb.timeout)
+        if settings.embeddings.provider == "openai":
+            # Ray workers build their own copy; the redactor travels with it.
+            factory = functools.partial(configured_embedder, settings.embeddings)
     return make_engine(name, ray_address=address or None, embedder_factory=factory)
 
 
