@@ -12,7 +12,7 @@ import re
 import sqlite3
 from typing import Any
 
-from codeassist.indexer.store import select_terms
+from codeassist.indexer.lexical import select_terms
 
 log = logging.getLogger(__name__)
 
