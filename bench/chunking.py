@@ -125,7 +125,7 @@ def run_pipeline(roots: list[Path], wanted: set[Path], config: IndexConfig) -> R
 
 def _read_and_chunk(job: tuple[str, str | None]) -> tuple[int, list]:
     path, language = job
-    data = read_source(SourceFile(Path(path), "", 0, 0, language))
+    data = read_source(SourceFile(str(path), "", 0, 0, language))
     if not isinstance(data, bytes):
         return 0, []
     return count_lines(data), chunk_source(data, language).chunks

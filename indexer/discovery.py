@@ -79,11 +79,15 @@ _GIT_ENV_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    path: Path  # absolute
+    abs_path: str  # absolute; a plain string because building 100k Path objects costs a re-index dearly
     rel: str  # POSIX path relative to the root
     size: int
     mtime_ns: int
     language: str | None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.abs_path)
 
 
 @dataclass
@@ -389,7 +393,7 @@ class _Scan:
         language_for_path = _language_lookup()
         self.candidates.sort(key=lambda c: c[0])
         self.discovery.files = [
-            SourceFile(Path(abs_path), rel, st.st_size, st.st_mtime_ns, language_for_path(rel))
+            SourceFile(abs_path, rel, st.st_size, st.st_mtime_ns, language_for_path(rel))
             for rel, abs_path, st in self.candidates
         ]
         return self.discovery

@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -196,7 +195,7 @@ _BY_EXTENSION = {ext: info.name for info in _LANGUAGES for ext in info.extension
 
 def language_for_path(rel_path: str) -> str | None:
     """The language of a file by its name, or None when the name says nothing we know."""
-    name = PurePosixPath(rel_path.replace("\\", "/")).name
+    name = rel_path.replace("\\", "/").rpartition("/")[2]
     by_name = _BY_FILENAME.get(name)
     if by_name is not None:
         return by_name

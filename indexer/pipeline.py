@@ -286,7 +286,6 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
                 report.files_removed += store.delete_files(stale, name)
             report.skipped = dict(sorted(skipped.items()))
             report.chunks = store.counts()["chunks"]
-            store.set_meta("indexed_at", str(time.time()))
             if embed:
                 try:
                     _embed_stage(store, target, embedder, report, tick, runner)

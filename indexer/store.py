@@ -226,6 +226,9 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
+        # An unchanged value is not rewritten: a no-change re-index then writes nothing at all.
+        if self.get_meta(key) == value:
+            return
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # -- files and chunks ------------------------------------------------------------------
