@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,6 @@ class _Dense:
     mtime_ns: int = -1
     embedder: Any = None
     error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Index:

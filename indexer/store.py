@@ -414,18 +414,6 @@ class Store:
             (model_id,),
         ).fetchone()[0]
 
-    def chunks_missing_embeddings(self, model_id: str) -> list[tuple[int, str, str, str, str, str]]:
-        """(chunk id, text_hash, path, symbol, kind, text) for chunks whose body has no cached vector.
-        Holds every such chunk in memory: the pipeline streams with `pending_chunk_pages` instead."""
-        rows = self.db.execute(
-            "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text FROM chunks c"
-            " JOIN files f ON f.id = c.file_id WHERE NOT EXISTS"
-            " (SELECT 1 FROM embeddings e WHERE e.text_hash = c.text_hash AND e.model_id = ?)"
-            " ORDER BY c.id",
-            (model_id,),
-        )
-        return rows.fetchall()
-
     def count_bodies_missing_embeddings(self, model_id: str) -> int:
         """Distinct chunk bodies with no cached vector for model_id (the embed stage's total)."""
         return self.db.execute(

@@ -33,11 +33,7 @@ def _register() -> None:
     import importlib
 
     for name in ("index_cmds", "model_cmds", "ask_cmds", "config_cmds"):
-        try:
-            importlib.import_module(f"codeassist.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"codeassist.cli.{name}":
-                raise
+        importlib.import_module(f"codeassist.cli.{name}")
 
 
 _register()
