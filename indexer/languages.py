@@ -225,6 +225,10 @@ class Grammar:
 _compile_lock = threading.Lock()
 
 
+# Languages whose grammar has the same definition nodes as another's share its query file.
+QUERY_FILE = {"tsx": "typescript"}
+
+
 @cache
 def _load_grammar_locked(name: str) -> Grammar | None:
     info = _BY_NAME.get(name)
@@ -236,7 +240,8 @@ def _load_grammar_locked(name: str) -> Grammar | None:
     module_name, _, function_name = info.grammar.partition(":")
     try:
         language = Language(getattr(importlib.import_module(module_name), function_name)())
-        query_text = (resources.files("codeassist.indexer") / "queries" / f"{name}.scm").read_text("utf-8")
+        query_text = (resources.files("codeassist.indexer") / "queries" / f"{QUERY_FILE.get(name, name)}.scm"
+                      ).read_text("utf-8")
         query = Query(language, query_text)
     except Exception:
         # A grammar wheel missing or built for another tree-sitter ABI: files of this language still

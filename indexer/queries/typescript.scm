@@ -1,4 +1,4 @@
-; TypeScript: functions, arrow functions bound to a name, classes, interfaces, enums, methods,
+; TypeScript and TSX (same definition nodes): functions, arrow functions bound to a name, classes, interfaces, enums, methods,
 ; namespaces. Decorators and comments above a definition belong to it.
 (function_declaration name: (identifier) @name) @definition.function
 (generator_function_declaration name: (identifier) @name) @definition.function
