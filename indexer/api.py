@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codeassist.indexer.embed_stage import VECTORS_NAME
 from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
 from codeassist.indexer.model import Hit
-from codeassist.indexer.pipeline import VECTORS_NAME
 from codeassist.indexer.search import Filters, dedupe_and_cap, reciprocal_rank_fusion
 from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
 

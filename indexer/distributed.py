@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.indexer.config import IndexConfig
+from codeassist.indexer.engines import ChunkDone, ChunkWork, LocalEngine, chunk_group, ordered_map
 from codeassist.indexer.errors import CodeassistError
-from codeassist.indexer.pipeline import LocalEngine, _chunk_group, _Done, _Work, ordered_map
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class RayEngine:
                 ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **kwargs)
             self._started = True
         self._discover_task = ray.remote(num_cpus=1)(_discover)
-        self._chunk_task = ray.remote(num_cpus=1)(_chunk_group)
+        self._chunk_task = ray.remote(num_cpus=1)(chunk_group)
         self._actor_class = ray.remote(num_cpus=1)(_EmbedWorker)
 
     def workers(self) -> int:
@@ -123,7 +123,7 @@ class RayEngine:
         config_ref = ray.put(config)
         return ray.get([self._discover_task.remote(root, config_ref) for root in roots])
 
-    def map_chunk(self, works: Sequence[_Work], config: IndexConfig) -> Iterator[_Done]:
+    def map_chunk(self, works: Sequence[ChunkWork], config: IndexConfig) -> Iterator[ChunkDone]:
         if not works:
             return
         ray = self._ray

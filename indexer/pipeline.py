@@ -10,34 +10,26 @@ changed, and embeds only chunk bodies that have no cached vector (at most the ba
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import shutil
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codeassist.indexer.config import IndexConfig
+from codeassist.indexer.embed_stage import EMBED_BATCH, VECTORS_NAME, Progress, embed_stage
+from codeassist.indexer.engines import ChunkDone, ChunkWork, LocalEngine, make_engine
 from codeassist.indexer.errors import CodeassistError, RootNotFound
 from codeassist.indexer.lock import IndexLock
-from codeassist.indexer.store import DB_NAME, Store, content_hash, resolve_index_dir
+from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
 
-# progress(stage, done, total): stages "discover", "chunk", "embed".
-Progress = Callable[[str, int, int], None]
+__all__ = ["EMBED_BATCH", "VECTORS_NAME", "IndexReport", "LocalEngine", "index_repositories", "index_repository",
+           "make_engine", "peak_rss_mb"]
 
-VECTORS_NAME = "vectors.faiss"
-EMBED_BATCH = 64
-SAVE_EVERY_SECONDS = 10.0
+
 COMMIT_EVERY_SECONDS = 0.25
-# Below this many changed files a process pool costs more than it saves (measured in bench/chunking.py).
-POOL_MIN_FILES = 200
-# Files per worker task, and tasks in flight per worker (bounds the chunks waiting for the store).
-FILES_PER_TASK = 16
-IN_FLIGHT_PER_WORKER = 4
 
 
 @dataclass
@@ -66,122 +58,6 @@ class IndexReport:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class _Work:
-    path: str
-    rel: str
-    size: int
-    mtime_ns: int
-    language: str | None
-    known_hash: str | None
-    repo: str = ""
-
-
-@dataclass(slots=True)
-class _Done:
-    work: _Work
-    digest: str | None = None
-    chunks: list | None = None  # None: content unchanged
-    skip: str | None = None
-    fallback: str | None = None
-
-
-def _read_and_chunk(work: _Work, config: IndexConfig) -> _Done:
-    """Runs in a worker process or inline: read the bytes, hash, chunk if the content changed."""
-    from codeassist.indexer.chunking import chunk_source
-    from codeassist.indexer.discovery import read_source
-
-    data = read_source(work, config)
-    if not isinstance(data, bytes):
-        return _Done(work, skip=str(data))
-    digest = content_hash(data)
-    if digest == work.known_hash:
-        return _Done(work, digest=digest)
-    result = chunk_source(data, work.language, config)
-    return _Done(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason)
-
-
-def _chunk_group(works: Sequence[_Work], config: IndexConfig) -> list[_Done]:
-    return [_read_and_chunk(work, config) for work in works]
-
-
-def ordered_map(submit: Callable[[Any], Any], items: Iterable[Any], in_flight: int,
-                get: Callable[[Any], Any]) -> Iterator[Any]:
-    """Submit items with at most `in_flight` outstanding and yield their results in input order
-    (a result that is a list, such as a chunk group's, is flattened). Bounds the memory held by
-    results the consumer has not taken yet, whatever the speed of the workers."""
-    pending: deque[Any] = deque()
-    source = iter(items)
-    for item in source:
-        pending.append(submit(item))
-        if len(pending) >= in_flight:
-            break
-    while pending:
-        result = get(pending.popleft())
-        following = next(source, None)
-        if following is not None:
-            pending.append(submit(following))
-        if isinstance(result, list):
-            yield from result
-        else:
-            yield result
-
-
-class LocalEngine:
-    """The default engine: everything on this machine (a small process pool for big chunk stages).
-
-    The seam the pipeline runs its parallel steps through; `codeassist.indexer.distributed.RayEngine`
-    is the other implementation. Every map yields results in the order of its input, which is what
-    makes an index built by either engine identical (chunk ids are assigned in that order).
-    """
-
-    name = "local"
-
-    def map_discover(self, roots: Sequence[Path], config: IndexConfig) -> list[Any]:
-        from codeassist.indexer.discovery import discover_files
-
-        return [discover_files(root, config) for root in roots]
-
-    def map_chunk(self, works: Sequence[_Work], config: IndexConfig) -> Iterator[_Done]:
-        if len(works) < POOL_MIN_FILES or (os.cpu_count() or 1) < 2:
-            for work in works:
-                yield _read_and_chunk(work, config)
-            return
-        workers = min(2, os.cpu_count() or 1)
-        # forkserver, not fork: a forked worker would inherit the index lock and the SQLite handle, and
-        # outlive a killed parent while still holding the lock.
-        context = multiprocessing.get_context("forkserver")
-        groups = (works[i : i + FILES_PER_TASK] for i in range(0, len(works), FILES_PER_TASK))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            # Not pool.map: it submits every file at once, and when the store (this process) is slower
-            # than the workers their chunks pile up in memory (measured: 560 MB at 1M chunks).
-            yield from ordered_map(lambda group: pool.submit(_chunk_group, group, config), groups,
-                                   workers * IN_FLIGHT_PER_WORKER, lambda future: future.result())
-
-    def map_embed(self, embedder: Any, batches: Iterable[list[str]]) -> Iterator[Any]:
-        for texts in batches:
-            yield embedder.embed_documents(texts)
-
-    def release(self) -> None:
-        """End of one index run: free per-run workers (nothing to free here)."""
-
-    def close(self) -> None:
-        pass
-
-
-def make_engine(engine: Any = None, *, ray_address: str | None = None, embedder_factory: Any = None) -> Any:
-    """An engine object from a name ("local", "ray") or an engine already built."""
-    if engine is None or engine == "local":
-        return LocalEngine()
-    if engine == "ray":
-        from codeassist.indexer.distributed import RayEngine
-
-        return RayEngine(address=ray_address, embedder_factory=embedder_factory)
-    if isinstance(engine, str):
-        raise CodeassistError(f"Unknown indexing engine {engine!r}; use local or ray.")
-    return engine
 
 
 def index_repository(
@@ -288,7 +164,7 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
             report.chunks = store.counts()["chunks"]
             if embed:
                 try:
-                    _embed_stage(store, target, embedder, report, tick, runner)
+                    embed_stage(store, target, embedder, report, tick, runner)
                 except KeyboardInterrupt:
                     report.interrupted = True
                     raise
@@ -317,7 +193,7 @@ def peak_rss_mb() -> float:
 def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], config: IndexConfig,
                  report: IndexReport, skipped: Counter[str], tick: Progress, engine: Any) -> None:
     states: dict[tuple[str, str], Any] = {}
-    works: list[_Work] = []
+    works: list[ChunkWork] = []
     for repo, files in listed:
         repo_states = store.file_states(repo)
         states.update({(repo, rel): state for rel, state in repo_states.items()})
@@ -326,7 +202,7 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
             if state and state.size == f.size and state.mtime_ns == f.mtime_ns:
                 report.files_unchanged += 1
                 continue
-            works.append(_Work(str(f.path), f.rel, f.size, f.mtime_ns, f.language,
+            works.append(ChunkWork(str(f.path), f.rel, f.size, f.mtime_ns, f.language,
                                state.content_hash if state else None, repo))
     tick("chunk", 0, len(works))
     gone: list[tuple[str, str]] = []
@@ -351,7 +227,7 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
         store.delete_files([rel], repo)
 
 
-def _store_one(store: Store, done: _Done, states: dict, report: IndexReport, skipped: Counter[str],
+def _store_one(store: Store, done: ChunkDone, states: dict, report: IndexReport, skipped: Counter[str],
                gone: list[tuple[str, str]]) -> None:
         work = done.work
         if done.skip is not None:
@@ -378,66 +254,3 @@ def _remove_index_files(target: Path) -> None:
             shutil.rmtree(path)
         else:
             path.unlink()
-
-
-def _embed_stage(store: Store, target: Path, embedder: Any, report: IndexReport, tick: Progress,
-                 engine: Any = None) -> None:
-    """Stream the chunks FAISS lacks out of SQLite a page at a time (never all of them in memory):
-    cached vectors go straight in, each distinct uncached body is embedded once. Within a page,
-    bodies are sorted by length so batches pad little (the local model's cost grows with the longest
-    text in a batch). The engine computes the batches (possibly on other machines); only this
-    process writes SQLite and FAISS — both are single-writer files, and one writer keeps the
-    crash-safety argument of the module docstring intact."""
-    import numpy as np
-
-    from codeassist.indexer.embedders import document_text, make_embedder
-    from codeassist.indexer.vector_sync import sync_vectors
-
-    engine = engine or LocalEngine()
-    embedder = embedder or make_embedder("local")
-    model_id = embedder.model_id
-    report.embedding_model = model_id
-    store.set_meta("embedding_model", model_id)
-    store.set_meta("embedding_dimension", str(embedder.dimension))
-    vectors = sync_vectors(store, target / VECTORS_NAME, model_id, embedder.dimension)
-    total = store.count_bodies_missing_embeddings(model_id)
-    tick("embed", 0, total)
-    last_save = time.monotonic()
-    done = 0
-    try:
-        for page in store.pending_chunk_pages(model_id, vectors.ids()):
-            ids: list[int] = []
-            rows: list[Any] = []
-            by_hash: dict[str, list[int]] = {}
-            firsts: list[tuple[str, str]] = []
-            for chunk in page:
-                if chunk.vector is not None:
-                    ids.append(chunk.id)
-                    rows.append(np.frombuffer(chunk.vector, dtype=np.float32))
-                    continue
-                if chunk.text_hash not in by_hash:
-                    by_hash[chunk.text_hash] = []
-                    firsts.append((chunk.text_hash, document_text(chunk.path, chunk.symbol, chunk.kind, chunk.text)))
-                by_hash[chunk.text_hash].append(chunk.id)
-            if ids:
-                vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(rows))
-            firsts.sort(key=lambda item: len(item[1]))
-            batches = [firsts[start : start + EMBED_BATCH] for start in range(0, len(firsts), EMBED_BATCH)]
-            matrices = engine.map_embed(embedder, ([text for _, text in batch] for batch in batches))
-            for batch, matrix in zip(batches, matrices, strict=True):
-                store.put_embeddings(model_id, ((digest, matrix[i]) for i, (digest, _) in enumerate(batch)))
-                ids, rows = [], []
-                for i, (digest, _) in enumerate(batch):
-                    for cid in by_hash[digest]:
-                        ids.append(cid)
-                        rows.append(matrix[i])
-                vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(rows))
-                done += len(batch)
-                report.newly_embedded += len(batch)
-                tick("embed", done, total)
-                if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-                    vectors.save(target / VECTORS_NAME)
-                    last_save = time.monotonic()
-    finally:
-        vectors.save(target / VECTORS_NAME)
-        report.embedded = store.embedded_count(model_id)

@@ -3,23 +3,13 @@
 One database per index, in WAL mode, schema through numbered migrations run on open. Only this module
 (and `vectors.py` for the FAISS file) touches the index directory's files.
 
-Tables
-    files(repo, path, size, mtime_ns, content_hash, language, status)   one row per indexed file;
-        unique by (repo, path); `repo` is "" in a single-repository index
-    repos(name, root)   the repositories of a multi-repository index (name = the short name on hits)
-    chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)
-    chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; code-aware tokens
-    embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded
-    meta(key, value)
-
-Lexical tokens and query terms are the business of `lexical.py`.
+Tables: see `store_schema.py`. The embedding cache's methods live in `embedding_cache.py`, the index
+folder's location in `index_dir.py`; lexical tokens and query terms are the business of `lexical.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,78 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from codeassist.indexer.embedding_cache import EMBED_PAGE, EmbeddingCacheMixin, PendingChunk
 from codeassist.indexer.errors import IndexCorrupt
+from codeassist.indexer.index_dir import default_index_dir, resolve_index_dir
 from codeassist.indexer.lexical import BM25_WEIGHTS, fts_values, query_terms, select_terms
 from codeassist.indexer.model import Chunk
+from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS
+
+__all__ = ["DB_NAME", "EMBED_PAGE", "ChunkRow", "FileState", "PendingChunk", "Store", "content_hash",
+           "default_index_dir", "resolve_index_dir", "text_hash"]
 
 DB_NAME = "index.db"
-FTS_VERSION = "1"
 
-MIGRATIONS: list[str] = [
-    # 1: initial schema
-    """
-    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE files(
-        id INTEGER PRIMARY KEY,
-        path TEXT NOT NULL UNIQUE,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        content_hash TEXT NOT NULL,
-        language TEXT,
-        status TEXT NOT NULL DEFAULT 'ok',
-        indexed_at REAL NOT NULL
-    );
-    CREATE TABLE chunks(
-        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: FAISS holds vectors by chunk id
-        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-        start_line INTEGER NOT NULL,
-        end_line INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        symbol TEXT NOT NULL,
-        language TEXT,
-        text TEXT NOT NULL,
-        text_hash TEXT NOT NULL
-    );
-    CREATE INDEX chunks_by_file ON chunks(file_id);
-    CREATE INDEX chunks_by_hash ON chunks(text_hash);
-    CREATE VIRTUAL TABLE chunks_fts USING fts5(
-        symbol, path, body, content='', tokenize='unicode61 remove_diacritics 2'
-    );
-    CREATE TABLE embeddings(
-        text_hash TEXT NOT NULL,
-        model_id TEXT NOT NULL,
-        vector BLOB NOT NULL,
-        PRIMARY KEY(text_hash, model_id)
-    ) WITHOUT ROWID;
-    """,
-    # 2: several repositories in one index. SQLite cannot change a UNIQUE constraint in place, so the
-    # files table is rebuilt (ids kept, so chunks and FAISS stay valid); `_migrate` turns foreign keys
-    # off around it, otherwise DROP TABLE files would cascade into chunks.
-    """
-    CREATE TABLE files_v2(
-        id INTEGER PRIMARY KEY,
-        repo TEXT NOT NULL DEFAULT '',
-        path TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        content_hash TEXT NOT NULL,
-        language TEXT,
-        status TEXT NOT NULL DEFAULT 'ok',
-        indexed_at REAL NOT NULL,
-        UNIQUE(repo, path)
-    );
-    INSERT INTO files_v2(id, repo, path, size, mtime_ns, content_hash, language, status, indexed_at)
-        SELECT id, '', path, size, mtime_ns, content_hash, language, status, indexed_at FROM files;
-    DROP TABLE files;
-    ALTER TABLE files_v2 RENAME TO files;
-    CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
-    """,
-]
-
-# Rows per page when the embed stage streams chunks out of the database.
-EMBED_PAGE = 4096
 
 def text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -134,20 +64,7 @@ _CHUNK_COLUMNS = ("c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.l
                   " f.repo")
 
 
-@dataclass(frozen=True, slots=True)
-class PendingChunk:
-    """A chunk the embed stage still has to put into FAISS; `vector` is its cached vector, if any."""
-
-    id: int
-    text_hash: str
-    path: str
-    symbol: str
-    kind: str
-    text: str
-    vector: bytes | None
-
-
-class Store:
+class Store(EmbeddingCacheMixin):
     """A connection to one index database. Not thread-safe: one Store per thread."""
 
     def __init__(self, index_dir: Path, *, create: bool = True, readonly: bool = False) -> None:
@@ -405,98 +322,3 @@ class Store:
 
     def last_update(self) -> float | None:
         return self.db.execute("SELECT max(indexed_at) FROM files").fetchone()[0]
-
-    # -- embedding cache -------------------------------------------------------------------
-    def embedded_count(self, model_id: str) -> int:
-        return self.db.execute(
-            "SELECT count(*) FROM chunks c WHERE EXISTS"
-            " (SELECT 1 FROM embeddings e WHERE e.text_hash = c.text_hash AND e.model_id = ?)",
-            (model_id,),
-        ).fetchone()[0]
-
-    def count_bodies_missing_embeddings(self, model_id: str) -> int:
-        """Distinct chunk bodies with no cached vector for model_id (the embed stage's total)."""
-        return self.db.execute(
-            "SELECT count(DISTINCT c.text_hash) FROM chunks c WHERE NOT EXISTS"
-            " (SELECT 1 FROM embeddings e WHERE e.text_hash = c.text_hash AND e.model_id = ?)",
-            (model_id,),
-        ).fetchone()[0]
-
-    def pending_chunk_pages(self, model_id: str, present: np.ndarray,
-                            page: int | None = None) -> Iterator[list[PendingChunk]]:
-        """Pages of the chunks not in `present` (the sorted ids already in FAISS), in id order,
-        each with its cached vector when there is one. Keyset pagination over chunk ids: at most one
-        page of texts is in memory, and a vector cached while an earlier page was embedded is seen
-        by the later pages (so a body is embedded once even when its copies span pages)."""
-        page = page or EMBED_PAGE
-        last = 0
-        while True:
-            ids = np.fromiter((r[0] for r in self.db.execute(
-                "SELECT id FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, page * 4))), dtype=np.int64)
-            if len(ids) == 0:
-                return
-            last = int(ids[-1])
-            todo = ids[~np.isin(ids, present, assume_unique=True)] if len(present) else ids
-            for start in range(0, len(todo), page):
-                part = todo[start : start + page].tolist()
-                rows = []
-                for sub in range(0, len(part), 500):
-                    piece = part[sub : sub + 500]
-                    marks = ",".join("?" * len(piece))
-                    rows += self.db.execute(
-                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector FROM chunks c"
-                        " JOIN files f ON f.id = c.file_id LEFT JOIN embeddings e"
-                        " ON e.text_hash = c.text_hash AND e.model_id = ?"
-                        f" WHERE c.id IN ({marks}) ORDER BY c.id",
-                        (model_id, *piece),
-                    ).fetchall()
-                yield [PendingChunk(*row) for row in rows]
-
-    def put_embeddings(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        with self.transaction():
-            self.db.executemany(
-                "INSERT OR REPLACE INTO embeddings(text_hash, model_id, vector) VALUES (?, ?, ?)",
-                ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items),
-            )
-
-    def cached_vectors(self, model_id: str, chunk_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of chunks (all, or the given ones) that have a cached vector for model_id."""
-        sql = (
-            "SELECT c.id, e.vector FROM chunks c JOIN embeddings e"
-            " ON e.text_hash = c.text_hash AND e.model_id = ?"
-        )
-        rows: list[tuple[int, bytes]] = []
-        if chunk_ids is None:
-            rows = self.db.execute(sql, (model_id,)).fetchall()
-        else:
-            ids = list(chunk_ids)
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                rows += self.db.execute(sql + f" WHERE c.id IN ({marks})", (model_id, *part)).fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-        return ids_arr, vectors
-
-    def all_chunk_ids(self) -> np.ndarray:
-        rows = self.db.execute("SELECT id FROM chunks").fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-
-def default_index_dir(root: Path) -> Path:
-    """The per-repository index folder in the user cache dir, keyed by the resolved root."""
-    import platformdirs
-
-    resolved = Path(root).resolve()
-    key = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", resolved.name) or "root"
-    return Path(platformdirs.user_cache_dir("codeassist")) / "indexes" / f"{name}-{key}"
-
-
-def resolve_index_dir(root: Path, index_dir: Path | str | None) -> Path:
-    if index_dir:
-        return Path(index_dir).expanduser()
-    env = os.environ.get("CODEASSIST_INDEX_DIR")
-    return Path(env).expanduser() if env else default_index_dir(root)

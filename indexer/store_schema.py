@@ -1,0 +1,78 @@
+"""The index database's schema: numbered migrations, run in order on open (PRAGMA user_version holds
+how many have run). Append new migrations; never edit one that has shipped.
+
+Tables
+    files(repo, path, size, mtime_ns, content_hash, language, status)   one row per indexed file;
+        unique by (repo, path); `repo` is "" in a single-repository index
+    repos(name, root)   the repositories of a multi-repository index (name = the short name on hits)
+    chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)
+    chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; code-aware tokens
+    embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded
+    meta(key, value)
+"""
+
+from __future__ import annotations
+
+# Bump when the FTS5 token rules change: the table is then refilled from the chunks on open.
+FTS_VERSION = "1"
+
+MIGRATIONS: list[str] = [
+    # 1: initial schema
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE files(
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        language TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        indexed_at REAL NOT NULL
+    );
+    CREATE TABLE chunks(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: FAISS holds vectors by chunk id
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        language TEXT,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL
+    );
+    CREATE INDEX chunks_by_file ON chunks(file_id);
+    CREATE INDEX chunks_by_hash ON chunks(text_hash);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        symbol, path, body, content='', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE embeddings(
+        text_hash TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY(text_hash, model_id)
+    ) WITHOUT ROWID;
+    """,
+    # 2: several repositories in one index. SQLite cannot change a UNIQUE constraint in place, so the
+    # files table is rebuilt (ids kept, so chunks and FAISS stay valid); `_migrate` turns foreign keys
+    # off around it, otherwise DROP TABLE files would cascade into chunks.
+    """
+    CREATE TABLE files_v2(
+        id INTEGER PRIMARY KEY,
+        repo TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        language TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        indexed_at REAL NOT NULL,
+        UNIQUE(repo, path)
+    );
+    INSERT INTO files_v2(id, repo, path, size, mtime_ns, content_hash, language, status, indexed_at)
+        SELECT id, '', path, size, mtime_ns, content_hash, language, status, indexed_at FROM files;
+    DROP TABLE files;
+    ALTER TABLE files_v2 RENAME TO files;
+    CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
+    """,
+]
