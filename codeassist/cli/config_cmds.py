@@ -10,13 +10,11 @@ from typing import Any
 import click
 
 from codeassist.cli.main import cli
+from codeassist.cli.options import json_option, locate, root_option
 
 
-def _load(root: Path) -> Any:
-    from codeassist.settings import load_settings
-
-    resolved = root.expanduser().resolve()
-    return load_settings(resolved if resolved.is_dir() else None)
+def _load(root: Path | None) -> Any:
+    return locate(root).settings
 
 
 @cli.group("config")
@@ -25,9 +23,9 @@ def config_group() -> None:
 
 
 @config_group.command("show")
-@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def config_show(root: Path, as_json: bool) -> None:
+@root_option
+@json_option("Print the settings as one JSON object.")
+def config_show(root: Path | None, as_json: bool) -> None:
     """Print the effective settings, API keys masked, and the files and variables they came from."""
     settings = _load(root)
     data = settings.redacted_dict()
@@ -104,12 +102,12 @@ def _index_check(root: Path, settings: Any) -> dict[str, Any]:
 
 
 @cli.command("doctor")
-@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def doctor_command(root: Path, as_json: bool) -> None:
+@root_option
+@json_option('Print {"ok", "checks": [{name, status, detail, fix, required}]}.')
+def doctor_command(root: Path | None, as_json: bool) -> None:
     """Check the embedding model, every configured endpoint and the index; say what to fix."""
-    root = root.expanduser().resolve()
-    settings = _load(root)
+    where = locate(root)
+    root, settings = where.root, where.settings
     checks = [
         _weights_check(settings),
         _endpoint_check(settings, "chat", True),
@@ -134,14 +132,14 @@ def doctor_command(root: Path, as_json: bool) -> None:
 
 @cli.command("log")
 @click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="How many requests.")
-@click.option("--json", "as_json", is_flag=True, help="Full rows, including the redacted request and response.")
+@json_option("Full rows, including the redacted request and response.")
 def log_command(n: int, as_json: bool) -> None:
     """Show the most recent model requests from the prompt log, newest first."""
     from codeassist.promptlog import PromptLog
 
     log = PromptLog()
     rows = log.recent(n)
-    if not _load(Path(".")).log and not as_json:
+    if not _load(None).log and not as_json:
         click.echo("Note: logging is off (log = false); these are older requests.", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -153,11 +151,20 @@ def log_command(n: int, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "time", "purpose", "model", "template", "ms", "tokens in/out", "status")
+    console = Console()
+    columns = ("id", "time", "purpose", "model", "template", "ms", "tokens in/out", "status")
+    table = Table(*columns)
+    lines = ["\t".join(columns)]
     for row in rows:
         template = f"{row['template']}@{row['template_version']}" if row["template"] else ""
         tokens = f"{row['prompt_tokens'] or '?'}/{row['completion_tokens'] or '?'}"
-        status = row["status"] + (f": {row['error'][:60]}" if row["error"] else "")
-        table.add_row(str(row["id"]), row["ts"], row["purpose"], row["model"], template,
-                      str(row["latency_ms"] or ""), tokens, status)
-    Console(width=160).print(table)
+        error = row["error"] or ""
+        cells = [str(row["id"]), row["ts"], row["purpose"], row["model"], template, str(row["latency_ms"] or ""),
+                 tokens, row["status"]]
+        # A terminal gets a table with the error's start; a pipe gets whole tab-separated lines.
+        table.add_row(*cells[:-1], cells[-1] + (f": {error[:60]}" if error else ""))
+        lines.append("\t".join([*cells[:-1], cells[-1] + (f": {error}" if error else "")]).replace("\n", " "))
+    if console.is_terminal:
+        console.print(table)
+    else:
+        click.echo("\n".join(lines))

@@ -22,7 +22,7 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codeassist")
 def cli() -> None:
     """codeassist: index, search and ask questions about a repository, offline by default."""
@@ -32,7 +32,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `cli`; each keeps heavy imports local.
     import importlib
 
-    for name in ("index_cmds", "model_cmds", "ask_cmds", "config_cmds"):
+    for name in ("index_cmds", "search_cmds", "model_cmds", "ask_cmds", "config_cmds"):
         importlib.import_module(f"codeassist.cli.{name}")
 
 
