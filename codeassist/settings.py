@@ -81,7 +81,7 @@ class IndexSettings:
     max_chunk_chars: int = 1_500
     # "" = the user cache directory, keyed by repository root.
     index_dir: str = ""
-    # "local" (this machine) or "ray" (a Ray cluster; pip install 'codeassist[ray]').
+    # "local" (this machine) or "ray" (a Ray cluster; pip install '.[ray]' from the checkout).
     engine: str = "local"
     # Ray cluster to use with engine "ray": "" = start a local one; "auto", "host:6379", "ray://host:10001".
     ray_address: str = ""
