@@ -80,7 +80,12 @@ def print_fallback(console: Any, question: str, settings: Any, index: Any, *, as
 
     console.print(CONFIGURE_HINT, style="yellow", markup=False)
     if not context.snippets:
-        console.print("No code in the index matched the question.", markup=False)
+        status = index.status() if hasattr(index, "status") else {}
+        if status.get("chunks") == 0:
+            console.print(f"The index of {status.get('root')} is empty: nothing there could be indexed "
+                          f"(codeassist index {status.get('root')} says what was skipped and why).", markup=False)
+        else:
+            console.print("No code in the index matched the question.", markup=False)
     for number, snip in enumerate(context.snippets, start=1):
         console.print(f"\n[{number}] {snip.source.label()}", style="bold", markup=False)
         print_code(console, snip.text, snip.language, snip.start_line, wrap=True)

@@ -197,6 +197,8 @@ def test_empty_directory_says_nothing_to_index_and_notes_stay_true(tmp_path: Pat
     code, out, err = run("search", "anything", "--root", str(root), "--index-dir", idx)
     assert code == 0 and "No matches." in out
     assert "is empty" in err and "no embeddings yet" not in err
+    code, out, _ = run("ask", "anything", "--root", str(root), "--index-dir", idx)
+    assert code == 0 and f"The index of {root.resolve()} is empty" in out
     code, out, _ = run("status", str(root), "--index-dir", idx)
     assert code == 0 and "files: 0" in out
     if contents == "nothing":  # (a skipped file still counts as stale until skipped files are remembered)
