@@ -1,0 +1,405 @@
+"""Symbol extraction: bytes in, definitions / imports / references out. Pure (one parse, one query).
+
+What a definition, an import or a reference *is* lives in the tags query of the language
+(`queries/tags/<language>.scm`, package data); the capture names carry the meaning, so this module has
+no per-language branches:
+
+- `@definition.<kind>` marks a definition's node and `@name.definition.<kind>` its name
+  (kind: function, method, class, interface, type, enum, struct, trait, module, variable, constant);
+  `@definition.impl` is a scope only (Rust `impl Foo`: qualifies its members, is no definition itself);
+- `@scope` names an owner written outside the body (Go receiver, C++ `Foo::bar`, Lua `T:m`);
+- `@doc` is a docstring inside the definition captured as `@doc.of` (Python);
+  otherwise the comment block right above the definition is its doc;
+- `@import` is an import statement with `@import.module` (as written), `@import.name`,
+  `@import.alias`, `@import.default` (a default import: name "default" bound to this alias),
+  `@import.star` (a star import), or `@import.path` (a dotted path whose last part is the name);
+- `@name.reference.<kind>` is an identifier used (a call, a type, a module).
+
+Symbols are qualified paths joined by "." (`UserService.get_user`, `Server.Start`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from codeassist.indexer.languages import QUERY_FILE, LanguageInfo, language_info, load_grammar
+
+KINDS = ("function", "method", "class", "interface", "type", "enum", "struct", "trait", "module",
+         "variable", "constant")
+# Kinds that qualify the names defined inside them.
+_SCOPES = frozenset({"class", "interface", "enum", "struct", "trait", "module", "impl", "function", "method",
+                     "type"})
+# When two patterns capture the same name, the more specific kind wins (a `const f = () => …` is a
+# function, not a variable; a Go struct type is a struct, not a type).
+_GENERIC_KINDS = {"variable": 0, "constant": 0, "type": 1}
+# Children that hold a definition's body: the signature is everything before it.
+_BODY_TYPES = frozenset({
+    "block", "body", "class_body", "declaration_list", "compound_statement", "field_declaration_list",
+    "statement_block", "function_body", "enum_body", "interface_body", "template_body", "enum_class_body",
+    "protocol_body", "enumerator_list", "body_statement", "object_type",
+    "do_group", "brace_group", "annotation_type_body", "enum_member_declaration_list", "trait_body",
+})
+MAX_SIGNATURE_LINES = 8
+MAX_SIGNATURE_CHARS = 600
+MAX_DOC_CHARS = 600
+MAX_DOC_LINES = 40
+_QUOTES = "\"'`<>"
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A definition: `name` bare, `symbol` qualified (`Class.method`), lines 1-based inclusive,
+    `signature` the header lines up to the body, `doc` the first paragraph of its docstring/comment."""
+
+    name: str
+    kind: str
+    symbol: str
+    path: str
+    start_line: int
+    end_line: int
+    signature: str
+    doc: str
+    language: str
+    repo: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """One imported binding. `module` as written; `name` "" = the whole module, "*" = star import;
+    `alias` the local name bound ("" = none); `resolved_path` the repo-relative file it resolves to."""
+
+    path: str
+    line: int
+    module: str
+    name: str
+    alias: str
+    resolved_path: str | None = None
+
+    @property
+    def bound_name(self) -> str:
+        """The local name this import binds ("" for a star import)."""
+        if self.alias:
+            return self.alias
+        if self.name == "*":
+            return ""
+        if self.name:
+            return self.name
+        return re.split(r"::|[./\\:]", self.module.rstrip("/"))[-1] if self.module else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An identifier used at `path:line`, inside the chunk `chunk_id` whose symbol is `symbol`."""
+
+    name: str
+    path: str
+    line: int
+    symbol: str
+    chunk_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class FileSymbols:
+    """Everything one file defines, imports and uses. `references`: (identifier, line) pairs.
+    `parse_failed`: the syntax tree had errors, so the definitions may be incomplete (the store then
+    keeps the file's previous ones when they were more)."""
+
+    definitions: list[Definition] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    references: list[tuple[str, int]] = field(default_factory=list)
+    parse_failed: bool = False
+
+
+_compile_lock = threading.Lock()
+_per_thread = threading.local()
+
+
+@cache
+def _tags_query_locked(language: str) -> Any:
+    grammar = load_grammar(language)
+    if grammar is None:
+        return None
+    from tree_sitter import Query
+
+    name = QUERY_FILE.get(language, language)
+    try:
+        text = (resources.files("codeassist.indexer") / "queries" / "tags" / f"{name}.scm").read_text("utf-8")
+        return Query(grammar.language, text)
+    except (OSError, ValueError, SyntaxError, NameError):
+        return None
+
+
+def tags_query(language: str) -> Any:
+    """The compiled tags query of a language (None when it has no grammar or no tags file)."""
+    with _compile_lock:
+        return _tags_query_locked(language)
+
+
+def _tools(language: str) -> tuple[Any, Any] | None:
+    tools = getattr(_per_thread, "tools", None)
+    if tools is None:
+        tools = _per_thread.tools = {}
+    pair = tools.get(language)
+    if pair is None:
+        query = tags_query(language)
+        grammar = load_grammar(language)
+        if query is None or grammar is None:
+            return None
+        from tree_sitter import Parser, QueryCursor
+
+        pair = tools[language] = (Parser(grammar.language), QueryCursor(query))
+    return pair
+
+
+def extract_symbols(source: bytes, language: str | None, path: str = "", *, tree: Any = None) -> FileSymbols:
+    """Definitions, imports and references of one file's bytes (an unsaved buffer works as well).
+
+    Never raises on odd input: a language without a grammar gives empty results, a parser failure
+    an empty result with `parse_failed` set. `tree`: an already parsed tree of `source` to reuse.
+    """
+    info = language_info(language)
+    if info is None or not info.ast or not source:
+        return FileSymbols()
+    tools = _tools(info.name)
+    if tools is None:
+        return FileSymbols()
+    parser, cursor = tools
+    try:
+        if tree is None:
+            tree = parser.parse(source)
+        matches = cursor.matches(tree.root_node)
+    except Exception:  # a grammar bug or resource limit must not stop the rest
+        return FileSymbols(parse_failed=True)
+    return _Reader(source, info, path).read(matches, tree.root_node.has_error)
+
+
+class _Reader:
+    """Turns one file's query matches into FileSymbols."""
+
+    def __init__(self, source: bytes, info: LanguageInfo, path: str) -> None:
+        self.source = source
+        self.info = info
+        self.path = path
+        self._lines: list[bytes] | None = None
+
+    def text(self, node: Any) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+    @property
+    def lines(self) -> list[bytes]:
+        if self._lines is None:
+            self._lines = self.source.split(b"\n")
+        return self._lines
+
+    def read(self, matches: list[tuple[int, dict[str, list[Any]]]], has_error: bool) -> FileSymbols:
+        found: dict[int, tuple[str, Any, Any, Any]] = {}  # name node id -> (kind, node, name, scope)
+        docs: dict[int, Any] = {}
+        imports: dict[tuple[int, str, str], Import] = {}
+        refs: list[Any] = []
+        for _pattern, captures in matches:
+            for capture, nodes in captures.items():
+                if capture.startswith("definition."):
+                    names = captures.get("name." + capture)
+                    if not names:
+                        continue
+                    kind = capture[len("definition."):]
+                    name = names[0]
+                    scope = captures.get("scope")
+                    known = found.get(name.id)
+                    if known is None or _GENERIC_KINDS.get(known[0], 9) < _GENERIC_KINDS.get(kind, 9):
+                        found[name.id] = (kind, nodes[0], name, scope[0] if scope else None)
+                elif capture == "doc.of":
+                    doc = captures.get("doc")
+                    if doc:
+                        docs.setdefault(nodes[0].id, doc[0])
+                elif capture == "import":
+                    self._import(nodes[0], captures, imports)
+                elif capture.startswith("name.reference."):
+                    refs.extend(nodes)
+        definitions = self._definitions(found, docs)
+        defined = set(found)
+        references = sorted({(self.text(n), n.start_point.row + 1) for n in refs if n.id not in defined},
+                            key=lambda pair: (pair[1], pair[0]))
+        # `import d, {a} from "m"` also matched the bare `import "m"` pattern: keep the named ones.
+        named = {(i.line, i.module) for i in imports.values() if i.name or i.alias}
+        kept = [i for i in imports.values() if i.name or i.alias or (i.line, i.module) not in named]
+        return FileSymbols(definitions, sorted(kept, key=lambda i: (i.line, i.module, i.name)), references, has_error)
+
+    # -- definitions ---------------------------------------------------------------------------
+    def _definitions(self, found: dict[int, tuple[str, Any, Any, Any]], docs: dict[int, Any]) -> list[Definition]:
+        items = sorted(found.values(), key=lambda item: (item[1].start_byte, -item[1].end_byte))
+        out: list[Definition] = []
+        open_: list[tuple[int, str, str]] = []  # (end byte, symbol, kind) of the enclosing scopes
+        for kind, node, name_node, scope in items:
+            while open_ and open_[-1][0] <= node.start_byte:
+                open_.pop()
+            name = _clean_name(self.text(name_node))
+            if not name:
+                continue
+            owner = open_[-1][1] if open_ else ""
+            if scope is not None:
+                scope_name = _clean_name(self.text(scope))
+                owner = f"{owner}.{scope_name}" if owner else scope_name
+                if kind == "function":
+                    kind = "method"
+            elif kind == "function" and open_ and open_[-1][2] in ("class", "interface", "struct", "trait",
+                                                                    "enum", "impl", "type"):
+                kind = "method"
+            symbol = f"{owner}.{name}" if owner else name
+            if kind in _SCOPES:
+                open_.append((node.end_byte, symbol, kind))
+            if kind == "impl":
+                continue
+            if kind == "variable" and name.isupper():
+                kind = "constant"
+            start, end = node.start_point.row + 1, max(node.start_point.row + 1, node.end_point.row + 1)
+            if node.end_point.column == 0 and end > start:
+                end -= 1
+            doc_node = docs.get(node.id)
+            doc = _docstring(self.text(doc_node)) if doc_node is not None else self._comment_above(node)
+            out.append(Definition(name, kind, symbol, self.path, start, end, self._signature(node), doc,
+                                  self.info.name))
+        return out
+
+    def _signature(self, node: Any) -> str:
+        body = node.child_by_field_name("body")
+        if body is None:
+            for child in node.named_children:
+                if child.type in _BODY_TYPES:
+                    body = child
+                    break
+        end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+        # From the start of the line: keywords before the node belong to the header (`export`, Go `type`).
+        text = self.source[node.start_byte - node.start_point.column : end].decode("utf-8", errors="replace").rstrip()
+        lines = text.split("\n")
+        if body is None and len(lines) > 3:
+            lines = lines[:1]
+        text = "\n".join(lines[:MAX_SIGNATURE_LINES]).strip()
+        return text[:MAX_SIGNATURE_CHARS]
+
+    def _comment_above(self, node: Any) -> str:
+        """The comment block on the lines right above a definition (decorators/attributes skipped)."""
+        info = self.info
+        row = node.start_point.row - 1
+        lines = self.lines
+        collected: list[str] = []
+        block = info.block_comment
+        while row >= 0 and len(collected) < MAX_DOC_LINES:
+            text = lines[row].decode("utf-8", errors="replace").strip()
+            if not text:
+                break
+            if info.line_comment and text.startswith(info.line_comment):
+                collected.append(text)
+            elif block and text.endswith(block[1]):
+                part = [text]
+                while not part[-1].startswith(block[0]) and row > 0 and len(part) < MAX_DOC_LINES:
+                    row -= 1
+                    part.append(lines[row].decode("utf-8", errors="replace").strip())
+                if not part[-1].startswith(block[0]):
+                    break
+                collected.extend(part)
+            elif not collected and (text.startswith("@") or text.startswith("#[") or text.startswith("[")):
+                pass  # a decorator / attribute / annotation between the comment and the definition
+            else:
+                break
+            row -= 1
+        if not collected:
+            return ""
+        return _first_paragraph([_strip_comment(line) for line in reversed(collected)])
+
+    # -- imports -------------------------------------------------------------------------------
+    def _import(self, node: Any, captures: dict[str, list[Any]], out: dict[tuple[int, str, str], Import]) -> None:
+        def first(key: str) -> str:
+            nodes = captures.get(key)
+            return self.text(nodes[0]).strip() if nodes else ""
+
+        module = _unquote(first("import.module"))
+        name, alias = first("import.name"), first("import.alias")
+        full = first("import.path")
+        if full:
+            head, sep, tail = _split_last(full)
+            module = f"{module}{sep}{head}" if module and head else (module or head)
+            name = name or tail
+        if captures.get("import.default"):
+            name, alias = "default", first("import.default")
+        if captures.get("import.star"):
+            name = "*"
+        if not module and not name:
+            return
+        line = node.start_point.row + 1
+        key = (line, module, name)
+        known = out.get(key)
+        if known is None or (alias and not known.alias):
+            out[key] = Import(self.path, line, module, name, alias)
+
+
+def _split_last(path: str) -> tuple[str, str, str]:
+    for sep in ("::", "\\", "."):
+        if sep in path:
+            head, _, tail = path.rpartition(sep)
+            return head, sep, tail
+    return "", "", path
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        text = text[1:-1]
+    return text
+
+
+def _clean_name(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+_DOC_PREFIX = re.compile(r"^[rRbBuUfF]*('''|\"\"\"|'|\")")
+
+
+def _docstring(text: str) -> str:
+    match = _DOC_PREFIX.match(text)
+    if match:
+        quote = match.group(1)
+        text = text[match.end():]
+        if text.endswith(quote):
+            text = text[: -len(quote)]
+    return _first_paragraph(text.split("\n"))
+
+
+_COMMENT_MARK = re.compile(r"^(///?!?|/\*\*?|\*/|\*|#+!?|--\[\[|--+|\]\])\s?")
+
+
+def _strip_comment(line: str) -> str:
+    line = _COMMENT_MARK.sub("", line.strip(), count=1)
+    if line.endswith("*/"):
+        line = line[:-2]
+    if line.endswith("]]"):
+        line = line[:-2]
+    return line.strip()
+
+
+def _first_paragraph(lines: list[str]) -> str:
+    out: list[str] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if out:
+                break
+            continue
+        if line.startswith("@") and out:  # JSDoc / Javadoc tags end the description
+            break
+        out.append(line)
+    return " ".join(out)[:MAX_DOC_CHARS]
