@@ -49,6 +49,7 @@ MAX_SIGNATURE_CHARS = 600
 MAX_DOC_CHARS = 600
 MAX_DOC_LINES = 40
 _QUOTES = "\"'`<>"
+_IDENTIFIER = re.compile(r"^[^\W\d]\w*[!?]?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,8 @@ class _Reader:
                     refs.extend(nodes)
         definitions = self._definitions(found, docs)
         defined = set(found)
-        references = sorted({(self.text(n), n.start_point.row + 1) for n in refs if n.id not in defined},
+        texts = ((self.text(n), n.start_point.row + 1) for n in refs if n.id not in defined)
+        references = sorted({(t, row) for t, row in texts if _IDENTIFIER.match(t)},
                             key=lambda pair: (pair[1], pair[0]))
         # `import d, {a} from "m"` also matched the bare `import "m"` pattern: keep the named ones.
         named = {(i.line, i.module) for i in imports.values() if i.name or i.alias}
@@ -288,6 +290,9 @@ class _Reader:
         lines = text.split("\n")
         if body is None and len(lines) > 3:
             lines = lines[:1]
+        comment = self.info.line_comment + ((self.info.block_comment[0],) if self.info.block_comment else ())
+        while len(lines) > 1 and comment and lines[-1].strip().startswith(comment):
+            lines.pop()  # a comment between the header and the body (Ruby) is not part of the header
         text = "\n".join(lines[:MAX_SIGNATURE_LINES]).strip()
         return text[:MAX_SIGNATURE_CHARS]
 
@@ -323,9 +328,11 @@ class _Reader:
 
     # -- imports -------------------------------------------------------------------------------
     def _import(self, node: Any, captures: dict[str, list[Any]], out: dict[tuple[int, str, str], Import]) -> None:
-        def first(key: str) -> str:
+        def first(key: str) -> str:  # a quantified capture (Scala's `a.b.C` parts) reads as one span
             nodes = captures.get(key)
-            return self.text(nodes[0]).strip() if nodes else ""
+            if not nodes:
+                return ""
+            return self.source[nodes[0].start_byte : nodes[-1].end_byte].decode("utf-8", errors="replace").strip()
 
         module = _unquote(first("import.module"))
         name, alias = first("import.name"), first("import.alias")
@@ -391,10 +398,13 @@ def _strip_comment(line: str) -> str:
     return line.strip()
 
 
+_DOC_TAGS = re.compile(r"</?(summary|remarks|para|p)\s*/?>", re.IGNORECASE)
+
+
 def _first_paragraph(lines: list[str]) -> str:
     out: list[str] = []
     for raw in lines:
-        line = raw.strip()
+        line = _DOC_TAGS.sub("", raw).strip()
         if not line:
             if out:
                 break
