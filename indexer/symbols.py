@@ -211,6 +211,7 @@ class _Reader:
         docs: dict[int, Any] = {}
         imports: dict[tuple[int, str, str], Import] = {}
         refs: list[Any] = []
+        assembled: dict[int, _Assembled] = {}
         for _pattern, captures in matches:
             for capture, nodes in captures.items():
                 if capture.startswith("definition."):
@@ -229,16 +230,23 @@ class _Reader:
                         docs.setdefault(nodes[0].id, doc[0])
                 elif capture == "import":
                     self._import(nodes[0], captures, imports)
+                elif capture == "import.of":
+                    self._import_part(nodes[0], captures, assembled)
                 elif capture.startswith("name.reference."):
                     refs.extend(nodes)
+        for parts in assembled.values():
+            parts.finish(self.path, imports)
         definitions = self._definitions(found, docs)
         defined = set(found)
         texts = ((self.text(n), n.start_point.row + 1) for n in refs if n.id not in defined)
         references = sorted({(t, row) for t, row in texts if _IDENTIFIER.match(t)},
                             key=lambda pair: (pair[1], pair[0]))
-        # `import d, {a} from "m"` also matched the bare `import "m"` pattern: keep the named ones.
+        # `import d, {a} from "m"` also matched the bare `import "m"` pattern: keep the named ones;
+        # `import a.b.*` also matched the `import a.b.C` pattern: keep the star.
         named = {(i.line, i.module) for i in imports.values() if i.name or i.alias}
-        kept = [i for i in imports.values() if i.name or i.alias or (i.line, i.module) not in named]
+        stars = {(i.line, i.module) for i in imports.values() if i.name == "*"}
+        kept = [i for i in imports.values() if (i.name or i.alias or (i.line, i.module) not in named)
+                and (i.name == "*" or not any((i.line, i.module + sep + i.name) in stars for sep in _SEPARATORS))]
         return FileSymbols(definitions, sorted(kept, key=lambda i: (i.line, i.module, i.name)), references, has_error)
 
     # -- definitions ---------------------------------------------------------------------------
@@ -327,6 +335,18 @@ class _Reader:
         return _first_paragraph([_strip_comment(line) for line in reversed(collected)])
 
     # -- imports -------------------------------------------------------------------------------
+    def _import_part(self, node: Any, captures: dict[str, list[Any]], out: dict[int, _Assembled]) -> None:
+        """One piece of an import assembled from several matches (`@import.of`: Scala's path parts)."""
+        parts = out.setdefault(node.id, _Assembled(node.start_point.row + 1))
+        for capture, nodes in captures.items():
+            if capture == "import.part":
+                parts.parts.update({n.start_byte: self.text(n) for n in nodes})
+            elif capture == "import.star":
+                parts.star = True
+        if captures.get("import.name"):
+            alias = captures.get("import.alias")
+            parts.names.append((self.text(captures["import.name"][0]), self.text(alias[0]) if alias else ""))
+
     def _import(self, node: Any, captures: dict[str, list[Any]], out: dict[tuple[int, str, str], Import]) -> None:
         def first(key: str) -> str:  # a quantified capture (Scala's `a.b.C` parts) reads as one span
             nodes = captures.get(key)
@@ -354,8 +374,32 @@ class _Reader:
             out[key] = Import(self.path, line, module, name, alias)
 
 
+_SEPARATORS = ("::", "\\", ".")
+
+
+@dataclass(slots=True)
+class _Assembled:
+    line: int
+    parts: dict[int, str] = field(default_factory=dict)
+    names: list[tuple[str, str]] = field(default_factory=list)
+    star: bool = False
+
+    def finish(self, path: str, out: dict[tuple[int, str, str], Import]) -> None:
+        parts = [self.parts[at] for at in sorted(self.parts)]
+        if not parts:
+            return
+        module = ".".join(parts)
+        if self.star:
+            out[(self.line, module, "*")] = Import(path, self.line, module, "*", "")
+        for name, alias in self.names:
+            out[(self.line, module, name)] = Import(path, self.line, module, name, alias)
+        if not self.star and not self.names:
+            head, tail = ".".join(parts[:-1]), parts[-1]
+            out[(self.line, head, tail)] = Import(path, self.line, head, tail, "")
+
+
 def _split_last(path: str) -> tuple[str, str, str]:
-    for sep in ("::", "\\", "."):
+    for sep in _SEPARATORS:
         if sep in path:
             head, _, tail = path.rpartition(sep)
             return head, sep, tail

@@ -12,7 +12,7 @@
 (file_scoped_namespace_declaration name: (_) @name.definition.module) @definition.module
 
 ; imports
-(using_directive (qualified_name) @import.module .) @import
+(using_directive !name (qualified_name) @import.module .) @import
 (using_directive (identifier) @import.module .) @import
 (using_directive name: (identifier) @import.alias (qualified_name) @import.path) @import
 

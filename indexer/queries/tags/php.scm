@@ -13,9 +13,9 @@
 (namespace_use_declaration (namespace_use_clause (qualified_name) @import.path)) @import
 (namespace_use_declaration (namespace_use_clause (qualified_name) @import.path alias: (name) @import.alias)) @import
 (namespace_use_declaration (namespace_use_clause (name) @import.module .)) @import
-(namespace_use_declaration (namespace_name) @import.module body: (namespace_use_group (namespace_use_clause (name) @import.name))) @import
+(namespace_use_declaration (namespace_name) @import.module body: (namespace_use_group (namespace_use_clause . (name) @import.name .))) @import
 (namespace_use_declaration (namespace_name) @import.module
-  body: (namespace_use_group (namespace_use_clause (name) @import.name alias: (name) @import.alias))) @import
+  body: (namespace_use_group (namespace_use_clause . (name) @import.name alias: (name) @import.alias))) @import
 ([(require_expression) (require_once_expression) (include_expression) (include_once_expression)]
   [(string (string_content) @import.module) (encapsed_string (string_content) @import.module)
    (binary_expression right: [(string (string_content) @import.module) (encapsed_string (string_content) @import.module)])]) @import

@@ -1,4 +1,10 @@
-; Scala tags: classes, objects, traits, enums, defs, vals, types; imports; references.
+; Scala tags: classes, objects, traits, enums, defs, vals, types; imports: `import a.b.C`, `import a.b.{D, E => F}`, `import a.b._` (assembled from their parts)
+(import_declaration (identifier) @import.part) @import.of
+(import_declaration (namespace_selectors (identifier) @import.name)) @import.of
+(import_declaration (namespace_selectors (arrow_renamed_identifier name: (_) @import.name alias: (_) @import.alias))) @import.of
+(import_declaration (namespace_wildcard) @import.star) @import.of
+
+; references.
 (class_definition name: (_) @name.definition.class) @definition.class
 (object_definition name: (_) @name.definition.class) @definition.class
 (trait_definition name: (_) @name.definition.trait) @definition.trait
