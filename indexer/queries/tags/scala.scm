@@ -1,10 +1,4 @@
-; Scala tags: classes, objects, traits, enums, defs, vals, types; imports: `import a.b.C`, `import a.b.{D, E => F}`, `import a.b._` (assembled from their parts)
-(import_declaration (identifier) @import.part) @import.of
-(import_declaration (namespace_selectors (identifier) @import.name)) @import.of
-(import_declaration (namespace_selectors (arrow_renamed_identifier name: (_) @import.name alias: (_) @import.alias))) @import.of
-(import_declaration (namespace_wildcard) @import.star) @import.of
-
-; references.
+; Scala tags: classes, objects, traits, enums, defs, vals, types; imports; references.
 (class_definition name: (_) @name.definition.class) @definition.class
 (object_definition name: (_) @name.definition.class) @definition.class
 (trait_definition name: (_) @name.definition.trait) @definition.trait
@@ -15,12 +9,11 @@
 (compilation_unit (val_definition pattern: (identifier) @name.definition.variable) @definition.variable)
 (template_body (val_definition pattern: (identifier) @name.definition.variable) @definition.variable)
 
-; imports: `import a.b.C`, `import a.b.{D, E => F}`, `import a.b._`
-(import_declaration path: (_)+ @import.path .) @import
-(import_declaration path: (_)+ @import.module (namespace_selectors (identifier) @import.name)) @import
-(import_declaration path: (_)+ @import.module
-  (namespace_selectors (arrow_renamed_identifier name: (_) @import.name alias: (_) @import.alias))) @import
-(import_declaration path: (_)+ @import.module (namespace_wildcard) @import.star) @import
+; imports: `import a.b.C`, `import a.b.{D, E => F}`, `import a.b._` (assembled from their parts)
+(import_declaration (identifier) @import.part) @import.of
+(import_declaration (namespace_selectors (identifier) @import.name)) @import.of
+(import_declaration (namespace_selectors (arrow_renamed_identifier name: (_) @import.name alias: (_) @import.alias))) @import.of
+(import_declaration (namespace_wildcard) @import.star) @import.of
 
 ; references
 (call_expression function: (identifier) @name.reference.call)
