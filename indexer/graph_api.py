@@ -145,8 +145,12 @@ class GraphMixin:
                     cache, parts[1:], files, seen, hops)
             else:  # `from m import name as alias`
                 defs = self._lookup(cache, [imp.name, *parts[1:]], files, seen, hops)
-                if not defs and len(parts) > 1:  # `from pkg import mod` ... `mod.f()`
-                    defs = self._lookup(cache, parts[1:], self._resolve(cache, imp, submodule=True), seen, hops)
+                if not defs:
+                    sub = self._resolve(cache, imp, submodule=True)
+                    if len(parts) > 1:  # `from pkg import mod` ... `mod.f()`
+                        defs = self._lookup(cache, parts[1:], sub, seen, hops)
+                    if not defs:  # `use App\Mail\Transport`: the type in its own file
+                        defs = self._lookup(cache, [imp.name, *parts[1:]], sub, seen, hops)
                 out += defs
         if not out:
             for imp in stars:

@@ -49,6 +49,7 @@ MAX_SIGNATURE_CHARS = 600
 MAX_DOC_CHARS = 600
 MAX_DOC_LINES = 40
 _QUOTES = "\"'`<>"
+_NAMESPACE_SEPARATOR = re.compile(r"::|\\")
 _IDENTIFIER = re.compile(r"^[^\W\d]\w*[!?]?$")
 
 
@@ -260,6 +261,8 @@ class _Reader:
             name = _clean_name(self.text(name_node))
             if not name:
                 continue
+            if kind == "module":  # `namespace App\Mail`, `namespace a::b`: symbols use "." throughout
+                name = _NAMESPACE_SEPARATOR.sub(".", name)
             owner = open_[-1][1] if open_ else ""
             if scope is not None:
                 scope_name = _clean_name(self.text(scope))

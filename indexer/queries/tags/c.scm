@@ -11,9 +11,9 @@
 (preproc_def name: (identifier) @name.definition.constant) @definition.constant
 (preproc_function_def name: (identifier) @name.definition.function) @definition.function
 
-; imports
-(preproc_include path: (string_literal) @import.module) @import
-(preproc_include path: (system_lib_string) @import.module) @import
+; imports: an include makes everything in the file visible, like a star import
+(preproc_include path: (string_literal) @import.module @import.star) @import
+(preproc_include path: (system_lib_string) @import.module @import.star) @import
 
 ; references
 (call_expression function: (identifier) @name.reference.call)

@@ -12,8 +12,9 @@
 (file_scoped_namespace_declaration name: (_) @name.definition.module) @definition.module
 
 ; imports
-(using_directive !name (qualified_name) @import.module .) @import
-(using_directive (identifier) @import.module .) @import
+; `using A.B;` brings every type of the namespace into scope: a star import
+(using_directive !name (qualified_name) @import.module @import.star .) @import
+(using_directive !name (identifier) @import.module @import.star .) @import
 (using_directive name: (identifier) @import.alias (qualified_name) @import.path) @import
 
 ; references

@@ -12,7 +12,8 @@
   (expression_list value: (function_call name: (identifier) @_require
     arguments: (arguments (string content: (string_content) @import.module)))))
   (#eq? @_require "require")) @import
-((function_call name: (identifier) @_require arguments: (arguments (string content: (string_content) @import.module))) @import
+; a bare `require "x"` (no local bound): what it defines globally is visible
+(chunk (function_call name: (identifier) @_require arguments: (arguments (string content: (string_content) @import.module))) @import @import.star
   (#eq? @_require "require"))
 
 ; references

@@ -18,7 +18,7 @@
   body: (namespace_use_group (namespace_use_clause . (name) @import.name alias: (name) @import.alias))) @import
 ([(require_expression) (require_once_expression) (include_expression) (include_once_expression)]
   [(string (string_content) @import.module) (encapsed_string (string_content) @import.module)
-   (binary_expression right: [(string (string_content) @import.module) (encapsed_string (string_content) @import.module)])]) @import
+   (binary_expression right: [(string (string_content) @import.module) (encapsed_string (string_content) @import.module)])] @import.star) @import
 
 ; references
 (function_call_expression function: (name) @name.reference.call)

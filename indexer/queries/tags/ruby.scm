@@ -6,8 +6,8 @@
 (program (assignment left: (constant) @name.definition.constant) @definition.constant)
 (body_statement (assignment left: (constant) @name.definition.constant) @definition.constant)
 
-; imports
-((call method: (identifier) @_require arguments: (argument_list (string (string_content) @import.module))) @import
+; imports: a required file's definitions are all visible (a star import)
+((call method: (identifier) @_require arguments: (argument_list (string (string_content) @import.module @import.star))) @import
   (#any-of? @_require "require" "require_relative" "load" "autoload"))
 
 ; references

@@ -14,7 +14,7 @@
 (class_body (property_declaration name: (pattern bound_identifier: (simple_identifier) @name.definition.variable)) @definition.variable)
 
 ; imports
-(import_declaration (identifier) @import.module) @import
+(import_declaration (identifier) @import.module @import.star) @import
 
 ; references
 (call_expression (simple_identifier) @name.reference.call)
