@@ -6,8 +6,8 @@
 
 Every call is bounded whatever the index holds: a name defined 500 times costs one indexed query of at
 most `CANDIDATES` rows and a ranking of those; re-export chains are followed at most `MAX_HOPS` deep,
-never twice through the same file (circular imports end there). Import resolution (`resolve.py`) runs
-on a snapshot of the indexed paths, rebuilt only after the index changed.
+through at most `MAX_FOLLOWED` files, never twice through the same file (circular imports end there).
+Import resolution (`resolve.py`) runs on a snapshot of the indexed paths, rebuilt after the index changed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from codeassist.indexer.symbols import Definition, Import, Reference
 
 CANDIDATES = 300
 MAX_HOPS = 3
+# Files whose imports one request may follow in all, and per module (a Go package has many files).
+MAX_FOLLOWED = 64
+MAX_FOLLOWED_FILES = 8
 FUZZY_CANDIDATES = 5000
 _QUALIFIER = re.compile(r"::|->|[.\\#]")
 
@@ -165,10 +168,10 @@ class GraphMixin:
         if defs:
             return defs
         out: list[Definition] = []
-        for path in files[:20]:  # not defined there: maybe re-exported (`export {x} from`, `__init__.py`)
+        for path in files[:MAX_FOLLOWED_FILES]:  # not defined there: maybe re-exported (`export {x} from`)
             key = (path, tuple(parts))
-            if key in seen:
-                continue  # a circular import
+            if key in seen or len(seen) >= MAX_FOLLOWED:
+                continue  # a circular import, or the budget of this request is spent
             seen.add(key)
             out += self._through_imports(cache, parts, self._imports_of(cache, path), seen, hops + 1)
         return out
