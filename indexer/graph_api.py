@@ -37,23 +37,30 @@ def split_name(name: str) -> list[str]:
 
 
 def _matches_qualifier(d: Definition, parts: Sequence[str]) -> bool:
+    return _key_matches_qualifier(d.path, d.symbol, parts)
+
+
+def _key_matches_qualifier(path: str, symbol: str, parts: Sequence[str]) -> bool:
     """Whether a definition fits a qualified name: its symbol ends with it, or the qualifier names its
     module (`settings.load` defined in `pkg/settings.py`)."""
     if len(parts) < 2:
         return True
     qualified = ".".join(parts)
-    if d.symbol == qualified or d.symbol.endswith("." + qualified):
+    if symbol == qualified or symbol.endswith("." + qualified):
         return True
     owner = parts[-2]
-    stem = posixpath.basename(d.path).rsplit(".", 1)[0]
-    return d.symbol == parts[-1] and (stem == owner or f"/{owner}/" in f"/{d.path}")
+    stem = posixpath.basename(path).rsplit(".", 1)[0]
+    return symbol == parts[-1] and (stem == owner or f"/{owner}/" in f"/{path}")
 
 
 class _GraphCache:
-    """What resolution needs, rebuilt after any write to the index (keyed by the data version)."""
+    """What resolution needs. The stored imports are dropped after any write to the index (data
+    version); the path snapshot and the resolutions made on it only when the set of files changed
+    (a saved file re-indexed keeps them: no rebuild on the typing path after each save)."""
 
-    def __init__(self, version: int, paths: list[tuple[str, str]]) -> None:
+    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]]) -> None:
         self.version = version
+        self.files_key = files_key
         self.files = FileSet(path for _, path in paths)
         self.imports: dict[str, list[Import]] = {}
         self.resolved: dict[tuple[str, str, str], list[str]] = {}
@@ -68,9 +75,15 @@ class GraphMixin:
 
     def _graph_cache(self) -> _GraphCache:
         version = self._store.data_version()
-        if self._graph is None or self._graph.version != version:
-            self._graph = _GraphCache(version, self._store.indexed_paths())
-        return self._graph
+        cache = self._graph
+        if cache is None or cache.version != version:
+            files_key = self._store.files_key()
+            if cache is None or cache.files_key != files_key:
+                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths())
+            else:
+                cache.version = version
+                cache.imports.clear()
+        return cache
 
     def _imports_of(self, cache: _GraphCache, path: str) -> list[Import]:
         found = cache.imports.get(path)
@@ -119,11 +132,12 @@ class GraphMixin:
                 add(d for d in self._store.definitions_named_in(parts[-1], local) if _matches_qualifier(d, parts))
                 if len(found) >= limit:
                     return list(found.values())[:limit]
-            candidates = [d for d in self._store.definitions_named(parts[-1], CANDIDATES)
-                          if _matches_qualifier(d, parts)]
-        origin = from_path or ""
-        candidates.sort(key=lambda d: (-proximity(d.path, origin), d.path.count("/"), d.path, d.start_line))
-        add(candidates)
+            # Ranked on light rows (id, path, symbol); only the winners are read in full.
+            origin = from_path or ""
+            keys = [k for k in self._store.definition_keys_named(parts[-1], CANDIDATES)
+                    if _key_matches_qualifier(k[1], k[2], parts)]
+            keys.sort(key=lambda k: (-proximity(k[1], origin), k[1].count("/"), k[1], k[0]))
+            add(self._store.definitions_by_id([k[0] for k in keys[: limit + len(found)]]))
         return list(found.values())[:limit]
 
     def _through_imports(self, cache: _GraphCache, parts: Sequence[str], imports: Sequence[Import],

@@ -83,6 +83,23 @@ class SymbolStoreMixin:
             " LIMIT ?", (name, limit))
         return [Definition(*r) for r in rows]
 
+    def definition_keys_named(self, name: str, limit: int) -> list[tuple[int, str, str, str]]:
+        """(definition id, path, symbol, repo) of definitions with this bare name, at most `limit`: the
+        light rows a ranking needs (signatures and docs are fetched for the winners only)."""
+        return self.db.execute(
+            "SELECT d.id, f.path, d.symbol, f.repo FROM definitions d JOIN files f ON f.id = d.file_id"
+            " WHERE d.name = ? LIMIT ?", (name, limit)).fetchall()
+
+    def definitions_by_id(self, ids: Sequence[int]) -> list[Definition]:
+        """Full definitions for these ids, in the order given."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT d.id, {_DEF_COLUMNS} FROM definitions d JOIN files f ON f.id = d.file_id"
+                               f" WHERE d.id IN ({marks})", list(ids))
+        by_id = {row[0]: Definition(*row[1:]) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
     def definitions_named_in(self, name: str, paths: Sequence[str]) -> list[Definition]:
         """Definitions with this bare name in these files (any repository)."""
         out: list[Definition] = []
@@ -132,6 +149,11 @@ class SymbolStoreMixin:
     def indexed_paths(self) -> list[tuple[str, str]]:
         """(repo, path) of every indexed file (import resolution looks files up in this)."""
         return self.db.execute("SELECT repo, path FROM files").fetchall()
+
+    def files_key(self) -> tuple[int, float]:
+        """Changes when a file is added or removed (not when one is re-indexed in place)."""
+        row = self.db.execute("SELECT count(*), total(id) FROM files").fetchone()
+        return int(row[0]), float(row[1])
 
     def symbol_counts(self) -> dict[str, int]:
         return {

@@ -161,3 +161,20 @@ def test_workspace_symbols_are_fuzzy_and_camel_case_aware(tmp_path: Path) -> Non
         assert [d.name for d in index.symbols("user", kind="function")] == ["getUser"]
         assert index.symbols("zzz") == []
         assert [d.name for d in index.symbols("100%_")] == []  # LIKE wildcards are literal
+
+
+def test_an_open_index_sees_re_indexed_imports_and_new_files(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root, "a/one.py", "def run():\n    pass\n")
+    write(root, "b/two.py", "def run():\n    pass\n")
+    main = write(root, "app/main.py", "from a.one import run\n")
+    index_repository(root, tmp_path / "idx", embed=False)
+    with open_index(root, tmp_path / "idx") as index:  # stays open, as in the language server
+        assert index.definitions("run", from_path="app/main.py")[0].path == "a/one.py"
+        main.write_text("from b.two import run\n")
+        index_repository(root, tmp_path / "idx", embed=False)
+        assert index.definitions("run", from_path="app/main.py")[0].path == "b/two.py"
+        write(root, "c/three.py", "def run():\n    pass\n")
+        main.write_text("from c.three import run\n")
+        index_repository(root, tmp_path / "idx", embed=False)
+        assert index.definitions("run", from_path="app/main.py")[0].path == "c/three.py"
