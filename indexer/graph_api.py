@@ -27,7 +27,8 @@ MAX_HOPS = 3
 # Files whose imports one request may follow in all, and per module (a Go package has many files).
 MAX_FOLLOWED = 64
 MAX_FOLLOWED_FILES = 8
-FUZZY_CANDIDATES = 5000
+FUZZY_CANDIDATES = 2000
+PREFIX_CANDIDATES = 500
 _QUALIFIER = re.compile(r"::|->|[.\\#]")
 
 
@@ -236,11 +237,24 @@ class GraphMixin:
         parts = split_name(query or "")
         needle = parts[-1] if parts else ""
         with self._lock:
-            rows = self._store.definitions_like(like_pattern(needle), FUZZY_CANDIDATES if needle else limit, kind)
-        if not needle:
-            return sorted(rows, key=lambda d: (d.name.lower(), d.path))[:limit]
-        scored = [(fuzzy_score(needle, d.name), d) for d in rows if _matches_qualifier(d, parts)
-                  or len(parts) < 2]
-        scored = [(s, d) for s, d in scored if s > 0]
-        scored.sort(key=lambda item: (-item[0], len(item[1].name), item[1].path, item[1].start_line))
-        return [d for _, d in scored[:limit]]
+            # Names starting with the query (an index range: never crowded out), then any fuzzy match.
+            rows = self._store.definition_names_prefixed(needle, PREFIX_CANDIDATES, kind) if needle else []
+            rows += self._store.definition_names_like(like_pattern(needle), FUZZY_CANDIDATES if needle else limit,
+                                                      kind)
+            rows = list(dict(rows).items())
+            scores: dict[str, float] = {}
+            for _, name in rows:
+                if name not in scores:
+                    scores[name] = fuzzy_score(needle, name) if needle else 1.0
+            ranked = sorted((r for r in rows if scores[r[1]] > 0),
+                            key=lambda r: (-scores[r[1]], len(r[1]), r[1].lower(), r[0]))
+            if len(parts) < 2:
+                return self._store.definitions_by_id([r[0] for r in ranked[:limit]])
+            # Qualified (`Cart.total`): keep the definitions whose symbol fits, reading a few pages.
+            out: list[Definition] = []
+            for start in range(0, len(ranked), 200):
+                out += [d for d in self._store.definitions_by_id([r[0] for r in ranked[start : start + 200]])
+                        if _matches_qualifier(d, parts)]
+                if len(out) >= limit:
+                    break
+            return out[:limit]

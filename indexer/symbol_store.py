@@ -136,15 +136,24 @@ class SymbolStoreMixin:
         rows = self.db.execute("SELECT name FROM symbol_refs WHERE chunk_id = ? ORDER BY line, name", (chunk_id,))
         return list(dict.fromkeys(r[0] for r in rows))
 
-    def definitions_like(self, pattern: str, limit: int, kind: str | None = None) -> list[Definition]:
-        """Definitions whose name matches a LIKE pattern (case-insensitive for ASCII), shortest first."""
-        sql = f"SELECT {_DEF_COLUMNS} FROM definitions d JOIN files f ON f.id = d.file_id WHERE d.name LIKE ? ESCAPE '\\'"
+    def definition_names_like(self, pattern: str, limit: int, kind: str | None = None) -> list[tuple[int, str]]:
+        """(id, name) of definitions whose name matches a LIKE pattern (ESCAPE '\\'; case-insensitive
+        for ASCII), at most `limit`: light rows to rank before reading the winners in full."""
+        sql = "SELECT id, name FROM definitions WHERE name LIKE ? ESCAPE '\\'"
         args: list[Any] = [pattern]
         if kind:
-            sql += " AND d.kind = ?"
+            sql += " AND kind = ?"
             args.append(kind)
-        rows = self.db.execute(sql + " LIMIT ?", (*args, limit))
-        return [Definition(*r) for r in rows]
+        return self.db.execute(sql + " LIMIT ?", (*args, limit)).fetchall()
+
+    def definition_names_prefixed(self, prefix: str, limit: int, kind: str | None = None) -> list[tuple[int, str]]:
+        """(id, name) of definitions whose name starts with `prefix` (case-sensitive; an index range scan)."""
+        sql = "SELECT id, name FROM definitions WHERE name >= ? AND name < ?"
+        args: list[Any] = [prefix, prefix + "\U0010ffff"]
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        return self.db.execute(sql + " LIMIT ?", (*args, limit)).fetchall()
 
     def indexed_paths(self) -> list[tuple[str, str]]:
         """(repo, path) of every indexed file (import resolution looks files up in this)."""
