@@ -25,6 +25,7 @@ from typing import Any
 
 from codeassist.indexer.embed_stage import VECTORS_NAME
 from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
+from codeassist.indexer.graph_api import GraphMixin
 from codeassist.indexer.model import Hit
 from codeassist.indexer.search import Filters, dedupe_and_cap, reciprocal_rank_fusion
 from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
@@ -89,10 +90,13 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-class Index:
-    """An open index. It stays usable while `codeassist index` rewrites it, including `--rebuild`
-    (or the folder being deleted and indexed again): every use checks whether the database file was
-    replaced, and reopens it (and reloads the vectors) when it was, instead of reading the deleted one."""
+class Index(GraphMixin):
+    """An open index: `search()` here, the symbol graph (`definitions`, `imports`, `references`,
+    `chunk_references`, `outline`, `symbols`) from `GraphMixin` (graph_api.py).
+
+    It stays usable while `codeassist index` rewrites it, including `--rebuild` (or the folder being
+    deleted and indexed again): every use checks whether the database file was replaced, and reopens
+    it (and reloads the vectors) when it was, instead of reading the deleted one."""
 
     def __init__(self, root: Path, index_dir: Path, *, embedder: Any = None) -> None:
         self.root = root
@@ -116,6 +120,7 @@ class Index:
                 self._open_store, self._db_id = fresh, current
                 self._generation += 1
                 self._counts_cache = None
+                self._graph = None  # GraphMixin's cache, keyed by the old connection's data_version
                 self._dense.error = "" if self._dense.embedder is not None else self._dense.error
             return self._open_store
 
