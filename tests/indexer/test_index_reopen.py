@@ -39,12 +39,14 @@ def test_stale_open_index_reopens_a_rebuilt_database(tmp_path: Path, rebuild) ->
     index_repository(root, idx, embedder=HashEmbedder())
     with open_index(root, idx, embedder=HashEmbedder()) as index:
         assert [h.path for h in index.search("legacy_parser", mode="lexical")] == ["old.py"]
+        assert [d.path for d in index.definitions("legacy_parser")] == ["old.py"]
         write(root, "fresh.py", "def brand_new_tokenizer(text):\n    return list(text)\n")
         rebuild(root, idx)
         hits = index.search("brand_new_tokenizer", mode="lexical")
         assert [h.path for h in hits] == ["fresh.py"] and hits[0].symbol == "brand_new_tokenizer"
         assert index.status()["files"] == 2
         assert {h.path for h in index.file_chunks("fresh.py")} == {"fresh.py"}
+        assert [d.path for d in index.definitions("brand_new_tokenizer")] == ["fresh.py"]  # symbol graph too
         if rebuild is not _rebuild_cli:  # rebuilt with embeddings: dense search reads the new vectors
             dense = index.search("brand_new_tokenizer", mode="dense", k=2)
             assert dense.coverage.dense and "fresh.py" in {h.path for h in dense}
