@@ -57,9 +57,13 @@ def recorded_root(index_dir: Path) -> Path | None:
 def find_indexed_root(start: Path, index_dir_of: Callable[[Path], Path]) -> Path | None:
     """Like git and ripgrep: the nearest folder, from `start` up, whose index exists.
 
-    `index_dir_of(folder)` says where that folder's index would live. None when no folder up to
-    the file system root has one."""
+    `index_dir_of(folder)` says where that folder's index would live. The walk stops at the git work
+    tree holding `start` (an index of a folder above the repository, say the home folder, is not this
+    repository's). None when no folder on the way has an index."""
+    top = git_root(start)
     for folder in (start, *start.parents):
         if (index_dir_of(folder) / "index.db").exists():
             return folder
+        if folder == top:
+            break
     return None

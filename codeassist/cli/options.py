@@ -50,8 +50,8 @@ def locate(start: Path | None, index_dir: str | None = None, overrides: dict[str
 
     With a fixed index folder (--index-dir, CODEASSIST_INDEX_DIR, or [index] index_dir) the root is the
     one that index records, when `start` lies inside it. Otherwise the nearest folder from `start` up
-    whose index exists wins; with none, the git work tree holding `start` (or `start` itself), so that
-    "no index" errors name the folder to index. Raises RootNotFound, ConfigError."""
+    (not past the git work tree holding it) whose index exists wins; with none, the git work tree (or
+    `start` itself), so that "no index" errors name the folder to index. Raises RootNotFound, ConfigError."""
     from codeassist.indexer.errors import RootNotFound
     from codeassist.indexer.index_dir import find_indexed_root, git_root, recorded_root, resolve_index_dir
     from codeassist.settings import REPO_CONFIG_NAME, load_settings

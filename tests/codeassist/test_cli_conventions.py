@@ -93,6 +93,22 @@ def test_index_lookup_without_index_names_the_git_root_to_index(repo: Path, monk
     assert f"codeassist index {repo.resolve()}" in err and "Traceback" not in err
 
 
+def test_index_lookup_from_subdirectory_stops_at_the_git_work_tree(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    outer = tmp_path / "home"
+    write(outer, "notes.py", "def outer_helper():\n    return 0\n")
+    inner = outer / "src" / "project"
+    write(inner, "lib/core.py", "def inner_helper():\n    return 1\n")
+    subprocess.run(["git", "init", "-q", str(inner)], check=True)
+    run("index", str(outer), "--no-embed")  # an index of a folder above the repository
+    monkeypatch.chdir(inner / "lib")
+    code, _, err = run("search", "inner_helper")
+    assert code == 1 and f"No index for {inner.resolve()}" in err
+    run("index", str(inner), "--no-embed")
+    code, out, _ = run("search", "inner_helper", "--json")
+    assert code == 0 and [hit["path"] for hit in json.loads(out)][:1] == ["lib/core.py"]
+
+
 def test_index_lookup_from_subdirectory_reads_the_root_config(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / ".codeassist.toml").write_text("[search]\nk = 3\n")
     run("index", str(repo), "--no-embed")
