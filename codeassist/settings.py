@@ -346,8 +346,9 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
         try:
             value = _parse_env(raw, hint)
         except ValueError:
-            raise ConfigError(f"environment: {name}={raw!r} is not valid: {name} must be {_describe(hint)} "
-                              f"(it sets '{'.'.join(path)}').") from None
+            raise ConfigError(f"environment: {name}={_short(repr(raw))} is not valid: {name} must be "
+                              f"{_describe(hint)} (it sets '{'.'.join(path)}').") from None
+        value = _coerce(value, hint, f"environment: {name}", ".".join(path))  # names the variable
         node = layer
         for part in path[:-1]:
             node = node.setdefault(part, {})
