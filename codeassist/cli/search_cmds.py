@@ -22,10 +22,13 @@ def language_names() -> list[str]:
     return sorted({lang.name for lang in supported_languages()} | {"text"})
 
 
-def _checked(valid: Sequence[str], what: str, listing: str) -> Any:
-    """A click callback: lower-cases the values and refuses unknown ones, naming the valid values."""
+def _checked(valid: Any, what: str, listing: str) -> Any:
+    """A click callback: lower-cases the values and refuses unknown ones, naming the valid values.
+    `valid`: the names, or a function returning them (called only when the option is used)."""
 
     def check(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        if not values:
+            return ()
         names = valid() if callable(valid) else valid
         out = tuple(value.strip().lower() for value in values)
         unknown = [value for value in out if value not in names]
