@@ -201,7 +201,7 @@ def params_dict(params: Any) -> dict:
         return {}
     data = to_plain(params)
     if not isinstance(data, dict):
-        raise InvalidParams("expected an object as params.")
+        raise InvalidParams(f"params must be a JSON object, got {type(data).__name__}: {str(data)[:60]}.")
     return data
 
 

@@ -11,7 +11,7 @@ import argparse
 import logging
 
 # The handler modules register their features on `server` when imported.
-from codeassist.lsp import handlers_commands, handlers_completion, handlers_sync  # noqa: F401
+from codeassist.lsp import framing, handlers_commands, handlers_completion, handlers_sync  # noqa: F401
 from codeassist.lsp.app import CodeassistServer, server
 
 __all__ = ["CodeassistServer", "main", "server"]
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--tcp takes HOST:PORT, e.g. 127.0.0.1:2087")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        framing.start_io(server)  # our reader: bounded messages, malformed ones answered
 
 
 if __name__ == "__main__":
