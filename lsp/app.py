@@ -24,6 +24,7 @@ from codeassist.lsp.completion import (
     with_selected_completion,
 )
 from codeassist.lsp.cursor_context import document_language
+from codeassist.lsp.endpoint_check import check_endpoint
 from codeassist.lsp.folders import WorkspaceFolders, folder_index_dir
 from codeassist.lsp.notices import Notices
 from codeassist.lsp.options import LspOptions, load_server_settings, merge_options
@@ -207,12 +208,16 @@ class CodeassistServer(LanguageServer):
     def _notify_status(self) -> None:
         self.status_changed()
 
-    def status(self) -> dict:
+    def status(self, check_endpoints: bool = False) -> dict:
         """codeassist/status: index state and counts over all folders, models, and the current problems
-        (`problems`: {cause: message}, the completion path's errors, newest per cause)."""
-        return {**self.folders.status(), "completionModel": self.settings.completion.model or None,
-                "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion,
-                "problems": self.notices.current()}
+        (`problems`: {cause: message}, the completion path's errors, newest per cause). With
+        `check_endpoints`, `endpoints`: {completion, chat} -> endpoint_check.check_endpoint's answer."""
+        result = {**self.folders.status(), "completionModel": self.settings.completion.model or None,
+                  "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion,
+                  "problems": self.notices.current()}
+        if check_endpoints:
+            result["endpoints"] = {section: check_endpoint(self.settings, section) for section in ("completion", "chat")}
+        return result
 
     def status_changed(self) -> None:
         """Counting chunks of a big index takes milliseconds: done off the event loop."""

@@ -19,7 +19,9 @@ async def ask(ls: CodeassistServer, params: Any) -> dict:
 
 @server.feature(protocol.STATUS)
 async def status(ls: CodeassistServer, params: Any) -> dict:
-    return await asyncio.get_running_loop().run_in_executor(ls.quick_executor, ls.status)
+    """`{"checkEndpoints": true}` also probes the model endpoints (`endpoints`: {completion, chat})."""
+    check = bool(getattr(params, "checkEndpoints", None) or (isinstance(params, dict) and params.get("checkEndpoints")))
+    return await asyncio.get_running_loop().run_in_executor(ls.quick_executor, ls.status, check)
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(

@@ -12,8 +12,13 @@ Custom requests / notifications
 ``codeassist/answerDelta`` (notification, server -> client)
     params ``{conversationId: str, text: str}`` — text pieces in order; their concatenation is the answer.
 ``codeassist/status`` (request, client -> server)
+    params ``{checkEndpoints?: bool}``
     result ``{indexState: "none"|"building"|"lexical"|"ready"|"error", files: int, chunks: int,
-    embedded: int, completionModel: str|null, chatModel: str|null, enabled: bool}``
+    embedded: int, folders: [{root, indexState, files, chunks, embedded}], completionModel: str|null,
+    chatModel: str|null, enabled: bool, problems: {cause: message}}`` (the counts summed over the
+    workspace folders; ``problems``: the completion path's errors, which never become message boxes);
+    with ``checkEndpoints`` also ``endpoints: {completion, chat}``, each ``{status: "ok"|"warn"|"fail"|
+    "none", detail, fix}`` from ``GET /models`` (as ``codeassist doctor``).
 ``codeassist/statusChanged`` (notification, server -> client): the same object, sent when it changes.
 
 Commands (``workspace/executeCommand``)

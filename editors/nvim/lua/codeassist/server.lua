@@ -76,7 +76,9 @@ function M.lsp_config(opts)
     filetypes = opts.filetypes,
     root_markers = opts.root_markers,
     init_options = as_object(opts.server),
-    settings = { codeassist = as_object(opts.server) },
+    -- Sent again as workspace/didChangeConfiguration, which the server merges over init_options; empty:
+    -- nothing to send (vim.lsp.config users put their settings in init_options).
+    settings = not vim.tbl_isempty(opts.server or {}) and { codeassist = as_object(opts.server) } or nil,
     capabilities = M.capabilities(),
     handlers = M.handlers,
     on_attach = M.on_attach,
