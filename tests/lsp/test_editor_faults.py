@@ -17,7 +17,6 @@ from codeassist.lsp.options import merge_options
 from tests.fake_openai import Reply
 from tests.lsp.conftest import QWEN, end_of, inline_params, open_document, options, request, start, status
 
-pytestmark = pytest.mark.asyncio
 
 # (text before the cursor on its line, model suggestion, typed word, expected newText)
 PARTLY_TYPED = [
@@ -29,6 +28,7 @@ PARTLY_TYPED = [
 ]
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize(("prefix", "suggestion", "typed", "expected"), PARTLY_TYPED,
                          ids=[p[2] or f"after {p[0].strip()[-1]!r}" for p in PARTLY_TYPED])
 async def test_completion_item_matches_the_partly_typed_word(client, repo, fake_openai, prefix, suggestion,
@@ -56,6 +56,7 @@ def test_completion_item_text_for_multiline_suggestions():
     assert shape.new_text == "return [\n        1,\n    ]"
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("update", [{"codeassist": {}}, {}, None, {"codeassist": {"completion": {}}}],
                          ids=["empty section", "empty object", "null", "empty subsection"])
 async def test_configuration_update_merges_over_initialize(client, repo, fake_openai, update):
@@ -83,6 +84,7 @@ def test_merge_options_merges_tables_and_ignores_empty_ones():
     assert merge_options({"codeassist": base}, {"chat": {"model": "c"}})["chat"] == {"model": "c"}
 
 
+@pytest.mark.asyncio
 async def test_completion_problems_never_interrupt_typing(client, repo, fake_openai):
     """Endpoint down, a stream cut without finish_reason, twice each: no window/showMessage, one status
     problem per cause (updated when the cause changes), and the log."""
@@ -128,6 +130,7 @@ def selected_code(fake_openai, n: int) -> str:
     return content[content.index("Selected code"):content.index("Question:")]
 
 
+@pytest.mark.asyncio
 async def test_ask_without_a_selection_sends_the_enclosing_symbol_with_its_real_range(client, repo, fake_openai):
     fake_openai.script("chat", Reply(text="It is the cart total."), Reply(text="ok"), Reply(text="ok"))
     filler = "".join(f"CONSTANT_{i} = {i}\n" for i in range(400))
@@ -156,6 +159,7 @@ async def test_ask_without_a_selection_sends_the_enclosing_symbol_with_its_real_
     assert prompt.startswith("Selected code shop/big.py:1-31") and "CONSTANT_31 = 31" not in prompt
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("line", [3, 50, 2**31 - 1], ids=["last line", "past the end", "max uinteger"])
 async def test_write_docstring_past_the_end_of_the_document_is_clamped(client, repo, fake_openai, line):
     fake_openai.script("chat", Reply(text="Double the value."))
@@ -172,6 +176,7 @@ async def test_write_docstring_past_the_end_of_the_document_is_clamped(client, r
     assert change.range.start.line <= 2
 
 
+@pytest.mark.asyncio
 async def test_status_is_answered_while_chat_requests_hang(client, repo, fake_openai):
     """Five asks on a hung endpoint: status still answers at once; a cancelled ask is answered and frees
     its slot."""

@@ -16,7 +16,6 @@ from codeassist.lsp.uris import document_key
 from tests.fake_openai import Reply
 from tests.lsp.conftest import FIXTURES, QWEN, end_of, inline_params, open_document, options, request, start
 
-pytestmark = pytest.mark.asyncio
 
 AWKWARD_NAMES = ["a b.py", "ünï code.py", "a#b.py", "100%.py", "x%20y.py"]
 BODY = ("from shop.inventory import restock_warehouse\n\n\n"
@@ -30,6 +29,7 @@ def awkward_repo(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("inline", [True, False], ids=["inlineCompletion", "completion"])
 async def test_percent_encoded_uris_reach_the_document(client, awkward_repo, fake_openai, inline):
     await start(client, awkward_repo, options(fake_openai.base_url), inline=inline)
@@ -53,6 +53,7 @@ async def test_percent_encoded_uris_reach_the_document(client, awkward_repo, fak
         assert "# Reference code from shop/inventory.py" in prompt, name
 
 
+@pytest.mark.asyncio
 async def test_percent_encoded_neighbouring_tabs_and_unsaved_buffers_are_read(client, awkward_repo, fake_openai):
     await start(client, awkward_repo, options(fake_openai.base_url))
     tab_text = ("def ship_parcel_by_zeppelin(weight_kg, altitude_m):\n"
@@ -75,6 +76,7 @@ async def test_percent_encoded_neighbouring_tabs_and_unsaved_buffers_are_read(cl
     assert "zeppelin_fee = ship_parcel_by_zeppelin" in chat_prompt and "quote 100%.py" in chat_prompt
 
 
+@pytest.mark.asyncio
 async def test_windows_drive_letter_spellings_are_one_document(client, repo, fake_openai):
     fake_openai.script("completions", Reply(text="return 1"), Reply(text="return 1"))
     await start(client, repo, options(fake_openai.base_url))
@@ -121,6 +123,7 @@ async def wait_for_folders(client, count: int, timeout: float = 30.0) -> dict:
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.asyncio
 async def test_every_workspace_folder_is_indexed_and_used(client, folders, fake_openai):
     fake_openai.script("completions", Reply(text="current_level = stock.get(sku, 0)"))
     await client.initialize_session(types.InitializeParams(
