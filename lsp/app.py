@@ -51,7 +51,9 @@ class CodeassistServer(LanguageServer):
         self.conversations = chat.Conversations()
         # Model calls (ask, explain, docstrings) may hang on a slow endpoint; cheap requests (status,
         # find similar) never queue behind them: two pools, and chat requests in flight are bounded.
-        self.chat_executor = ThreadPoolExecutor(max_workers=chat.MAX_CHAT_REQUESTS, thread_name_prefix="chat")
+        # More threads than slots: a cancelled request frees its slot at once, while its thread may still
+        # wait for a hung endpoint's timeout.
+        self.chat_executor = ThreadPoolExecutor(max_workers=4 * chat.MAX_CHAT_REQUESTS, thread_name_prefix="chat")
         self.quick_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="quick")
         self.chat_slots = asyncio.Semaphore(chat.MAX_CHAT_REQUESTS)
         self._progress_token = 0

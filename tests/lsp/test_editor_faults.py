@@ -17,7 +17,6 @@ from codeassist.lsp.options import merge_options
 from tests.fake_openai import Reply
 from tests.lsp.conftest import QWEN, end_of, inline_params, open_document, options, request, start, status
 
-
 # (text before the cursor on its line, model suggestion, typed word, expected newText)
 PARTLY_TYPED = [
     ("    ret", "urn self.name.upper()", "ret", "return self.name.upper()"),
@@ -176,22 +175,38 @@ async def test_write_docstring_past_the_end_of_the_document_is_clamped(client, r
     assert change.range.start.line <= 2
 
 
-@pytest.mark.asyncio
-async def test_status_is_answered_while_chat_requests_hang(client, repo, fake_openai):
-    """Five asks on a hung endpoint: status still answers at once; a cancelled ask is answered and frees
-    its slot."""
-    fake_openai.script("chat", *[Reply(text="late", delay=30.0) for _ in range(5)])
-    await start(client, repo, options(fake_openai.base_url))
-    pending = [asyncio.ensure_future(client.protocol.send_request_async(protocol.ASK, {"question": f"q{i}"}))
-               for i in range(5)]
-    await asyncio.sleep(0.5)
-    started = time.monotonic()
-    for _ in range(3):
-        assert "indexState" in await status(client)
-    assert time.monotonic() - started < 5  # not 30 s behind the chat pool
-    assert len(fake_openai.requests_of("chat")) <= 4  # bounded: the fifth waits for a slot
-    for future in pending:
-        future.cancel()
-    results = await asyncio.gather(*pending, return_exceptions=True)
-    assert all(isinstance(r, asyncio.CancelledError | Exception) for r in results)
-    assert "indexState" in await status(client)
+def test_status_is_answered_while_chat_requests_hang(repo, fake_openai):
+    """Five asks on a hung endpoint: status still answers at once, at most MAX_CHAT_REQUESTS reach the
+    model, $/cancelRequest answers the cancelled ones and frees their slots for the next question."""
+    from codeassist.lsp.chat import MAX_CHAT_REQUESTS
+    from tests.lsp.raw_stdio import RawServer, frame
+
+    fake_openai.script("chat", *[Reply(text="late", delay=20.0) for _ in range(5)], Reply(text="fast answer"))
+    raw = RawServer(cwd=str(repo))
+    try:
+        raw.initialize(repo.as_uri(), options(fake_openai.base_url))
+        for i in range(5):
+            raw.request(f"hung-{i}", protocol.ASK, {"question": f"q{i}"})
+        deadline = time.monotonic() + 10
+        while len(fake_openai.requests_of("chat")) < MAX_CHAT_REQUESTS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        for n in range(3):
+            raw.request(f"status-{n}", protocol.STATUS, {})
+            assert "indexState" in raw.response(f"status-{n}", timeout=10)["result"]
+        assert time.monotonic() - started < 5  # not 20 s behind the chat pool
+        time.sleep(0.3)
+        assert len(fake_openai.requests_of("chat")) == MAX_CHAT_REQUESTS  # bounded: the fifth waits
+
+        for i in range(5):
+            raw.send(frame({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": f"hung-{i}"}}))
+        answered = {}
+        while len(answered) < 5:
+            msg = raw.message(timeout=5)
+            if msg is not None and str(msg.get("id", "")).startswith("hung-"):
+                answered[msg["id"]] = msg
+        assert all(m["error"]["code"] == -32800 for m in answered.values()), answered  # RequestCancelled
+        raw.request("after", protocol.ASK, {"question": "and now?"})  # the slots are free again
+        assert raw.response("after", timeout=10)["result"]["answer"] == "fast answer"
+    finally:
+        raw.close()

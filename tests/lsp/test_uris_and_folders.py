@@ -16,7 +16,6 @@ from codeassist.lsp.uris import document_key
 from tests.fake_openai import Reply
 from tests.lsp.conftest import FIXTURES, QWEN, end_of, inline_params, open_document, options, request, start
 
-
 AWKWARD_NAMES = ["a b.py", "ünï code.py", "a#b.py", "100%.py", "x%20y.py"]
 BODY = ("from shop.inventory import restock_warehouse\n\n\n"
         "def receive(stock, sku, amount):\n    # add the units to the stock level\n    ")
