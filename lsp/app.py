@@ -27,7 +27,7 @@ from codeassist.lsp.cursor_context import document_language
 from codeassist.lsp.endpoint_check import check_endpoint
 from codeassist.lsp.folders import WorkspaceFolders, folder_index_dir
 from codeassist.lsp.notices import Notices
-from codeassist.lsp.options import LspOptions, load_server_settings, merge_options
+from codeassist.lsp.options import LspOptions, load_server_settings, merge_options, unwrap
 from codeassist.lsp.uris import decoded_key, document_key, key_path, local_path
 from codeassist.lsp.workspace_index import WorkspaceIndex
 
@@ -90,8 +90,9 @@ class CodeassistServer(LanguageServer):
             return
         inline = self.options.inline_completion
         self.settings, self.options, problems = load_server_settings(self.root, merged)
-        if "inlineCompletion" not in str(update):
-            self.options.inline_completion = inline  # a :CodeAssistToggle survives unrelated changes
+        lsp_update = unwrap(update).get("lsp")
+        if not (isinstance(lsp_update, dict) and "inlineCompletion" in lsp_update):
+            self.options.inline_completion = inline  # a toggle survives changes to other settings
         self.init_options = merged
         for problem in problems:
             self.notices.report("configuration", problem)
@@ -203,6 +204,11 @@ class CodeassistServer(LanguageServer):
         info = self.client_info
         return info.name if info is not None and info.name else ""
 
+    def show_error(self, err: Exception, once: bool = False) -> None:
+        """A problem nobody asked about (kept for callers of the old name): log + status, once per message;
+        never a message box. User-invoked requests raise instead, and the client shows their error."""
+        self.notices.report("server", err)
+
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls would show every internal error as a message box in the middle of typing: log it instead."""
         self.notices.report("server", f"internal error: {error}")
@@ -273,7 +279,12 @@ class CodeassistServer(LanguageServer):
         start, end = (doc.position_from_client_units(p).character for p in (selected.range.start, selected.range.end))
         return with_selected_completion(request, start, end, selected.text), selected.range, selected.text
 
-    def workspace_text(self, uri: str) -> tuple[str, str, Path]:
+    def workspace_text(self, uri: str) -> tuple[str, str]:
+        """(text, path relative to its workspace folder): `workspace_file` without the folder."""
+        text, rel, _ = self.workspace_file(uri)
+        return text, rel
+
+    def workspace_file(self, uri: str) -> tuple[str, str, Path]:
         """(text, path relative to its folder, folder) of a workspace file: the open (maybe unsaved)
         document if any, else the file on disk. Raises OutsideWorkspace / InvalidParams."""
         root = self.folder_of(uri)
@@ -298,7 +309,7 @@ class CodeassistServer(LanguageServer):
             request = chat.parse_ask_params(data, root, default_question=default_question)
             selection = None
             if request.uri:
-                text, rel, root = self.workspace_text(request.uri)
+                text, rel, root = self.workspace_file(request.uri)
                 start, end = chat.selected_lines(text, request.range, request.position, document_language(rel))
                 selection = chat.selection_from(text, rel, start, end)
             async with self.chat_slots:
@@ -319,7 +330,7 @@ class CodeassistServer(LanguageServer):
                                       if data.get("position") else None)
         if not isinstance(uri, str) or not uri or not chat.valid_range(where):
             raise chat.InvalidParams("writeDocstring needs {textDocument: {uri}, range | position}.")
-        text, rel, _ = self.workspace_text(uri)
+        text, rel = self.workspace_text(uri)
         language = document_language(rel)
         last = max(0, len(text.split("\n")) - 1)
         line = min(where["start"]["line"], last)  # past the end of the document: its last line
@@ -334,7 +345,7 @@ class CodeassistServer(LanguageServer):
     def find_similar(self, params: Any) -> list[types.Location]:
         data = chat.params_dict(params)
         uri = (data.get("textDocument") or {}).get("uri") or ""
-        text, rel, root = self.workspace_text(uri)
+        text, rel, root = self.workspace_file(uri)
         rng = data.get("range")
         lines = text.split("\n")
         start, end = (rng["start"]["line"], rng["end"]["line"]) if chat.valid_range(rng) else (0, len(lines) - 1)

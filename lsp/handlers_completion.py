@@ -36,6 +36,8 @@ async def completion(ls: CodeassistServer, params: types.CompletionParams):
     suggestion = await ls.engine.complete(request)
     if suggestion is None:
         return types.CompletionList(is_incomplete=True, items=[])
+    if suggestion.source == "model":
+        ls.notices.clear("completion")
     line = request.text.split("\n")[request.line] if request.text else ""
     shape = item_text(line[:request.character], suggestion.text)
     start = doc.position_codec.position_to_client_units(
