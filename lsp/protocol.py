@@ -6,7 +6,9 @@ The VS Code extension (editors/vscode/src/protocol.ts) and the Neovim plugin
 Custom requests / notifications
 -------------------------------
 ``codeassist/ask`` (request, client -> server)
-    params ``{question: str, textDocument?: {uri}, range?: Range, conversationId?: str}``
+    params ``{question: str, textDocument?: {uri}, range?: Range, position?: Position, conversationId?: str}``
+    (a non-empty range: those lines; an empty range or a position: the declaration around that cursor, or
+    30 lines either side; a document alone: its first 31 lines -- never the whole file cut by the budget)
     result ``{conversationId: str, answer: str, sources: [{uri, range, symbol}], model: str}``
     While the answer is generated the server sends ``codeassist/answerDelta`` notifications.
 ``codeassist/answerDelta`` (notification, server -> client)
