@@ -152,6 +152,11 @@ async def test_every_workspace_folder_is_indexed_and_used(client, folders, fake_
             "start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}}}]))
     assert any(loc["uri"].startswith(folders["backend"].as_uri() + "/") for loc in locations)
 
+    # workspace/symbol searches every folder's index; each symbol is located under its own folder.
+    symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="restock_warehouse"))
+    assert [s.location.uri for s in symbols if s.name == "restock_warehouse"] == [
+        (folders["backend"] / "shop" / "inventory.py").as_uri()]
+
     # workspace/didChangeWorkspaceFolders: one folder added (indexed), one removed (no longer served).
     client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
         event=types.WorkspaceFoldersChangeEvent(
