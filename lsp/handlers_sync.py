@@ -20,6 +20,9 @@ from codeassist.lsp.uris import local_path
 def on_initialize(ls: CodeassistServer, params: types.InitializeParams) -> None:
     ls.loop = asyncio.get_event_loop()
     ls.client_info = params.client_info
+    # Import the model client now, not on the first keystroke: a cold import (seconds on a loaded
+    # machine) inside the first request would eat its deadline.
+    ls.chat_executor.submit(warm_up)
     roots = [local_path(f.uri) for f in params.workspace_folders or []]
     if not roots and params.root_uri:
         roots = [local_path(params.root_uri)]
@@ -34,7 +37,6 @@ def on_initialize(ls: CodeassistServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 def on_initialized(ls: CodeassistServer, params: types.InitializedParams) -> None:
-    ls.chat_executor.submit(warm_up)  # import the model client now, not on the first keystroke
     watched = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
     if watched and watched.dynamic_registration:
         ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
