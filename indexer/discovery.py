@@ -7,7 +7,7 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   ``git ls-files --cached --others --exclude-standard -z``: tracked plus untracked-but-not-ignored files,
   so .gitignore (nested), .git/info/exclude and the global excludes file all apply exactly as git applies
   them. Submodules and nested repositories are not descended. Elsewhere (no git, not a repository, git
-  refusing the directory) the tree is walked and .gitignore files are applied with `pathspec`, each
+  refusing the directory) the tree is walked and .gitignore files are applied with `gitignore.py` (git's own rules), each
   relative to its own directory, plus the root's .git/info/exclude when there is one.
 - **Rules on top, in both modes**: `config.exclude` (gitignore syntax, relative to the root, highest
   precedence), then `.codeassistignore` files (the root's and nested ones, nearest wins) -> `excluded`.
@@ -52,8 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import pathspec
-
 from codeassist.indexer.config import IndexConfig
 from codeassist.indexer.discovery_rules import (
     SECRET_DIRS,
@@ -63,9 +61,10 @@ from codeassist.indexer.discovery_rules import (
     SkipReason,
     default_dir_skip,
     default_file_skip,
-    is_secret_name,
+    is_secret_path,
     read_rule_lines,
     sniff_content,
+    specific_rule,
 )
 from codeassist.indexer.errors import RootNotFound
 
@@ -97,6 +96,8 @@ class Discovery:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> up to 5 paths
     mode: str = "walk"  # "git" when git listed the files, else "walk"
+    # Ignore-file lines git can never match with ("src/.codeassistignore:3: trailing backslash, ...").
+    rule_problems: list[str] = field(default_factory=list)
 
     def record_skip(self, rel: str, reason: str) -> None:
         """Count one left-out path. The pipeline calls this for what `read_source` skips."""
@@ -182,6 +183,19 @@ def _git(root: Path, *args: str, env: dict[str, str]) -> int:
     return proc.returncode
 
 
+def _join(rel_dir: str, name: str) -> str:
+    return f"{rel_dir}/{name}" if rel_dir else name
+
+
+def _utf8(rel: str) -> bool:
+    """Whether a path decoded with the file system's surrogate escapes is valid UTF-8 (storable)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _language_lookup() -> Callable[[str], str | None]:
     """`language_for_path`, memoised by file name (it looks at the name only; this saves ~40% of a run)."""
     from codeassist.indexer.languages import language_for_path  # lazy: it imports tree-sitter
@@ -206,7 +220,7 @@ class _Scan:
         self.root_prefix = os.path.join(self.root_str, "")
         self.cfg = cfg
         self.discovery = Discovery(root=root)
-        self.config_spec = pathspec.GitIgnoreSpec.from_lines(cfg.exclude) if cfg.exclude else None
+        self.config_rules = self.push_rules(None, "", list(cfg.exclude), "[index] exclude")
         self.candidates: list[tuple[str, str, os.stat_result]] = []
         self.links: list[tuple[str, str]] = []
         self.euid = os.geteuid() if hasattr(os, "geteuid") else None
@@ -221,13 +235,15 @@ class _Scan:
         """The reason to leave out an entry, judged by its path alone (no stat but pyvenv.cfg's)."""
         if name in VCS_DIRS:
             return SkipReason.VCS
-        if (is_dir and name in SECRET_DIRS) or (not is_dir and is_secret_name(name)):
-            return SkipReason.SECRET
-        verdict = (
-            self.config_spec.check_file(rel + "/" if is_dir else rel).include if self.config_spec else None
-        )
-        if verdict is None and user is not None:
-            verdict = user.verdict(rel, is_dir)
+        if not rel.isascii() and not _utf8(rel):
+            return SkipReason.BAD_NAME
+        rule = self.config_rules.decide(rel, is_dir) if self.config_rules else None
+        if rule is None and user is not None:
+            rule = user.decide(rel, is_dir)
+        if (is_dir and name in SECRET_DIRS) or (not is_dir and is_secret_path(rel)):
+            if not specific_rule(rule):
+                return SkipReason.SECRET
+        verdict = None if rule is None else not rule.negate
         if verdict:
             return SkipReason.EXCLUDED
         if verdict is None:  # not re-included by a `!pattern`: the defaults apply
@@ -242,6 +258,15 @@ class _Scan:
         if gitignore is not None and gitignore.verdict(rel, is_dir):
             return SkipReason.IGNORED
         return None
+
+    def push_rules(
+        self, stack: IgnoreStack | None, base: str, lines: list[str], source: str
+    ) -> IgnoreStack | None:
+        """`stack` with one more rule file on top; its dead lines go to `rule_problems`."""
+        pushed = IgnoreStack.push(stack, base, lines, source)
+        if pushed is not None and pushed is not stack:
+            self.discovery.rule_problems.extend(pushed.problems)
+        return pushed
 
     def skip(self, rel: str, reason: SkipReason, is_dir: bool = False) -> None:
         self.discovery.record_skip(rel + "/" if is_dir else rel, reason)
@@ -313,7 +338,7 @@ class _Scan:
                     else:
                         rules = f"{rel_dir}/{CODEASSIST_IGNORE}"
                         if rules in rule_files:
-                            user = IgnoreStack.push(user, rel_dir, read_rule_lines(self.abs(rules)))
+                            user = self.push_rules(user, rel_dir, read_rule_lines(self.abs(rules)), rules)
                         state = (False, user)
                 dirs[rel_dir] = state
             return state
@@ -337,12 +362,12 @@ class _Scan:
 
     def root_codeassist_rules(self) -> IgnoreStack | None:
         # Read from disk, not from git's list: the file applies even when it is gitignored.
-        return IgnoreStack.push(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)))
+        return self.push_rules(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)), CODEASSIST_IGNORE)
 
     # -- walk mode --------------------------------------------------------------------------------
 
     def walk(self) -> None:
-        gitignore = IgnoreStack.push(None, "", read_rule_lines(self.abs(".git/info/exclude")))
+        gitignore = self.push_rules(None, "", read_rule_lines(self.abs(".git/info/exclude")), ".git/info/exclude")
         pending: list[tuple[str, str, IgnoreStack | None, IgnoreStack | None]] = [
             ("", self.root_str, None, gitignore)
         ]
@@ -360,10 +385,10 @@ class _Scan:
             names = {entry.name for entry in entries}
             if ".gitignore" in names:
                 lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"))
-                gitignore = IgnoreStack.push(gitignore, rel_dir, lines)
+                gitignore = self.push_rules(gitignore, rel_dir, lines, _join(rel_dir, ".gitignore"))
             if CODEASSIST_IGNORE in names:
                 lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE))
-                user = IgnoreStack.push(user, rel_dir, lines)
+                user = self.push_rules(user, rel_dir, lines, _join(rel_dir, CODEASSIST_IGNORE))
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 try:
@@ -429,9 +454,10 @@ class _Scan:
 
     def link_target_skip(self, target: str) -> SkipReason | None:
         """A link must not smuggle in what the target's own path would never let through."""
-        *dirs, name = target[len(self.root_prefix) :].split(os.sep)
+        rel = target[len(self.root_prefix) :].replace(os.sep, "/")
+        dirs = rel.split("/")[:-1]
         if any(part in VCS_DIRS for part in dirs):
             return SkipReason.VCS
-        if is_secret_name(name) or any(part in SECRET_DIRS for part in dirs):
+        if is_secret_path(rel) or any(part in SECRET_DIRS for part in dirs):
             return SkipReason.SECRET
         return None

@@ -10,7 +10,7 @@ import codecs
 from dataclasses import dataclass
 from enum import StrEnum
 
-import pathspec
+from codeassist.indexer.gitignore import Rule, compile_rules
 
 
 class SkipReason(StrEnum):
@@ -24,16 +24,16 @@ class SkipReason(StrEnum):
     MINIFIED = "minified"  # *.min.js, or a line longer than max_line_length
     BINARY = "binary"  # known binary extension, or NUL / mostly-invalid UTF-8 in the sample
     TOO_LARGE = "too_large"  # bigger than max_file_bytes
-    SECRET = "secret"  # .env, keys, certificates, credentials: never indexed, cannot be re-included
+    SECRET = "secret"  # .env, keys, credentials (SECRET_PATTERNS); a specific `!pattern` re-includes
     IGNORED = "ignored"  # .gitignore rules (walk mode only; git never lists ignored files)
     SYMLINK_OUTSIDE = "symlink_outside"  # symlink whose target is outside the root
     UNREADABLE = "unreadable"  # no permission, symlink loop, fifo/socket/device
     MISSING = "missing"  # vanished between listing and reading, tracked-but-deleted, dangling symlink
     EXCLUDED = "excluded"  # .codeassistignore or config.exclude
+    BAD_NAME = "bad_name"  # a path that is not valid UTF-8: it could not be stored or shown
 
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
-SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws"})
 
 # `vendor` is skipped too: Go/PHP/Ruby vendored copies are real code, but someone else's, and they
 # drown the project's own code in search results. Re-include with `!vendor/` in .codeassistignore.
@@ -80,19 +80,84 @@ BINARY_EXTENSIONS = frozenset(
 )
 BINARY_FILES = frozenset({".ds_store", "thumbs.db"})
 
-# Compared lower-cased. `.env.*` includes `.env.example`: a template is one typo away from a real key.
-SECRET_FILES = frozenset(
-    {
-        ".env", ".envrc", "credentials", "credentials.json", ".npmrc", ".pypirc", ".netrc", "_netrc",
-        ".git-credentials", ".htpasswd", ".pgpass", ".dockercfg", "secrets.yml", "secrets.yaml",
-        "secrets.json", "secrets.toml",
-    }
-)  # fmt: skip
-SECRET_PREFIXES = (".env.", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")
-SECRET_SUFFIXES = (
-    ".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".crt", ".cer", ".der", ".p8", ".ppk",
-    ".gpg",
-)  # fmt: skip
+# Credential files, in gitignore syntax, matched lower-cased against the path relative to the root.
+# The maintained list (README "What is never indexed"): a `!pattern` in .codeassistignore that names
+# one of them specifically (see `specific_rule`) re-includes it. `.env.*` includes `.env.example`: a
+# template is one typo away from a real key. Public halves (`id_rsa.pub`, `*.crt`) are in as well:
+# they sit next to the private ones and say nothing worth searching.
+SECRET_PATTERNS = """
+.env
+.env.*
+.envrc
+*.env
+id_rsa*
+id_dsa*
+id_ecdsa*
+id_ed25519*
+*.pem
+*.key
+*.p12
+*.pfx
+*.p8
+*.ppk
+*.gpg
+*.crt
+*.cer
+*.der
+*.jks
+*.keystore
+*.truststore
+*.kdbx
+*.ovpn
+credentials
+*-credentials.json
+*_credentials.json
+client_secret*.json
+service-account*.json
+service_account*.json
+*-service-account.json
+*_service_account.json
+gcp-key*.json
+gcp_key*.json
+*-sa-key.json
+application_default_credentials.json
+*.tfstate
+*.tfstate.*
+*.tfvars
+*.tfvars.json
+.terraformrc
+terraform.rc
+kubeconfig
+*.kubeconfig
+**/.kube/config
+.vault-token
+.npmrc
+.yarnrc.yml
+.pypirc
+.netrc
+_netrc
+.git-credentials
+.pgpass
+.my.cnf
+.s3cfg
+.boto
+.dockercfg
+**/.docker/config.json
+htpasswd
+.htpasswd
+wp-config.php
+local_settings.py
+settings_local.py
+*.mobileprovision
+"""
+# Names that are code in one project and credentials in another count only with a config extension
+# (`credentials.py` and `secrets.py` are source files; `credentials.json` and `secrets.yaml` are not).
+_CONFIG_EXTENSIONS = ("json", "yml", "yaml", "toml", "ini", "properties", "env", "conf", "cfg", "xml", "txt")
+SECRET_PATTERNS += "".join(
+    f"{stem}.{ext}\n" for stem in ("credentials", "secrets", "secret", "*-secrets", "*_secrets", "*.secrets")
+    for ext in _CONFIG_EXTENSIONS
+)
+SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".gcloud"})
 
 SNIFF_BYTES = 64 * 1024  # the minified-line check looks this far
 BINARY_SNIFF_BYTES = 8 * 1024  # the NUL / invalid-UTF-8 check looks this far
@@ -102,9 +167,24 @@ BINARY_BAD_BYTE_RATIO = 0.30
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
 
 
-def is_secret_name(name: str) -> bool:
-    low = name.lower()
-    return low in SECRET_FILES or low.startswith(SECRET_PREFIXES) or low.endswith(SECRET_SUFFIXES)
+_SECRET_RULES = tuple(compile_rules(SECRET_PATTERNS.split())[0])
+
+
+def is_secret_path(rel: str) -> bool:
+    """Whether the file at `rel` (POSIX, relative to the root; a bare name works too) holds credentials
+    by its name or path shape (SECRET_PATTERNS, compared lower-cased)."""
+    low = rel.lower()
+    return any(rule.matches(low, False) for rule in _SECRET_RULES)
+
+
+def specific_rule(rule: Rule | None) -> bool:
+    """Whether a `!pattern` names its files specifically enough to re-include a secret: it has a
+    directory part, or no wildcard at all (`!config/service-account.json`, `!fixtures/*.pem`,
+    `!.env.example`; not `!*`, `!*.json` or `!*/`, which were written for other files)."""
+    if rule is None or not rule.negate:
+        return False
+    text = rule.line.strip().lstrip("!").rstrip("/")
+    return "/" in text or not any(ch in text for ch in "*?[")
 
 
 def default_dir_skip(name: str) -> SkipReason | None:
@@ -159,25 +239,34 @@ class IgnoreStack:
     As in git, the nearest file with a matching pattern decides, and inside a file the last matching
     pattern decides (so `!keep.log` after `*.log` re-includes). Rules see paths relative to their own
     directory. A directory that is left out is never entered, so nothing under it can be re-included.
+    Lines git can never match with are kept as dead rules and listed in `problems`.
     """
 
     parent: IgnoreStack | None
     base: str  # directory the rules live in, relative to the root, "" for the root
-    spec: pathspec.GitIgnoreSpec
+    rules: tuple[Rule, ...]
+    problems: tuple[str, ...] = ()
 
     @staticmethod
-    def push(stack: IgnoreStack | None, base: str, lines: list[str]) -> IgnoreStack | None:
-        spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        return IgnoreStack(stack, base, spec) if spec.patterns else stack
+    def push(stack: IgnoreStack | None, base: str, lines: list[str], source: str = "") -> IgnoreStack | None:
+        """`stack` with the rules of one more file on top (`stack` itself when the file has none).
+        `source` names the file in the problems (\"src/.codeassistignore\")."""
+        rules, problems = compile_rules(lines, source)
+        return IgnoreStack(stack, base, tuple(rules), tuple(problems)) if rules else stack
 
     def verdict(self, rel: str, is_dir: bool) -> bool | None:
         """True: left out, False: explicitly re-included (`!pattern`), None: no rule matches."""
+        rule = self.decide(rel, is_dir)
+        return None if rule is None else not rule.negate
+
+    def decide(self, rel: str, is_dir: bool) -> Rule | None:
+        """The rule that decides about `rel` (POSIX, relative to the root), None when none matches."""
         node: IgnoreStack | None = self
         while node is not None:
             sub = rel[len(node.base) + 1 :] if node.base else rel
-            result = node.spec.check_file(sub + "/" if is_dir else sub).include
-            if result is not None:
-                return result
+            for rule in reversed(node.rules):
+                if rule.matches(sub, is_dir):
+                    return rule
             node = node.parent
         return None
 
