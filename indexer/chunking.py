@@ -38,6 +38,7 @@ from codeassist.indexer.chunk_splitting import SourceLines, line_windows, node_r
 from codeassist.indexer.config import IndexConfig
 from codeassist.indexer.languages import LanguageInfo, language_info, load_grammar, parser_and_cursor
 from codeassist.indexer.model import Chunk
+from codeassist.indexer.source_text import normalise_source
 
 _CONTAINER_TAGS = frozenset({"class", "namespace", "section"})
 # Kind of a container's own lines; a namespace's own lines are plain top-level code.
@@ -84,8 +85,10 @@ class _Definition:
 
 def chunk_source(source: bytes, language: str | None, config: IndexConfig | None = None) -> ChunkResult:
     """Chunk one file's bytes. Never raises on odd input: bad bytes decode as U+FFFD, a parser
-    failure falls back to line windows."""
+    failure falls back to line windows. Line numbers are 1-based; "\r\n", "\r" and "\n" each end a
+    line, and a byte-order mark (UTF-8/16/32) changes nothing (see `source_text`)."""
     config = config or IndexConfig()
+    source = normalise_source(source)  # BOM, UTF-16/32, CR line endings: never change the chunks
     lines = SourceLines(source)
     if not lines:
         return ChunkResult([])

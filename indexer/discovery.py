@@ -25,8 +25,7 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   own in search results); `.env.*` includes `.env.example`.
 - **Content checks are deferred to read time.** Discovery stats each file once and reads nothing, so an
   unchanged file is never opened on re-index. `read_source` reads at most max_file_bytes + 1 bytes and
-  returns `binary` (NUL in the first 8 KB, or more than 30% invalid UTF-8/control bytes: a few stray
-  Latin-1 bytes in text stay text), `minified` (a line over max_line_length in the first 64 KB),
+  returns `binary` or `minified` (see `content_sniff`: the shape of the file, not one long line),
   `too_large` (the file grew), `missing` (vanished) or `unreadable`. The pipeline reports such a skip
   with `Discovery.record_skip`, which keeps the count exactly-once.
 - **Symlinks** are never followed into directories (the target's files are indexed under their real path;
@@ -53,6 +52,7 @@ from pathlib import Path
 from typing import Protocol
 
 from codeassist.indexer.config import IndexConfig
+from codeassist.indexer.content_sniff import sniff_content
 from codeassist.indexer.discovery_rules import (
     SECRET_DIRS,
     VCS_DIRS,
@@ -63,7 +63,6 @@ from codeassist.indexer.discovery_rules import (
     default_file_skip,
     is_secret_path,
     read_rule_lines,
-    sniff_content,
     specific_rule,
 )
 from codeassist.indexer.errors import RootNotFound

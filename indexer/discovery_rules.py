@@ -1,12 +1,11 @@
 """What file discovery leaves out, and why: skip reasons, default skip tables, ignore-file stacks, sniffing.
 
 Pure decisions on names, rule files and byte samples; `discovery.py` does the walking and the I/O.
-The reason strings are part of the JSON output of ``codeassist index --json``: never rename them.
+Content sniffing (binary, minified) is in `content_sniff.py`. The reason strings are part of the JSON output of ``codeassist index --json``: never rename them.
 """
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,7 +20,7 @@ class SkipReason(StrEnum):
     VIRTUALENV = "virtualenv"  # .venv, any dir holding pyvenv.cfg, __pycache__, ...
     BUILD_OUTPUT = "build_output"  # build, dist, target, caches, *.egg-info
     LOCK_FILE = "lock_file"  # package-lock.json, Cargo.lock, go.sum, ...
-    MINIFIED = "minified"  # *.min.js, or a line longer than max_line_length
+    MINIFIED = "minified"  # *.min.js, or the shape of a minified/generated file (content_sniff.py)
     BINARY = "binary"  # known binary extension, or NUL / mostly-invalid UTF-8 in the sample
     TOO_LARGE = "too_large"  # bigger than max_file_bytes
     SECRET = "secret"  # .env, keys, credentials (SECRET_PATTERNS); a specific `!pattern` re-includes
@@ -159,14 +158,6 @@ SECRET_PATTERNS += "".join(
 )
 SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".gcloud"})
 
-SNIFF_BYTES = 64 * 1024  # the minified-line check looks this far
-BINARY_SNIFF_BYTES = 8 * 1024  # the NUL / invalid-UTF-8 check looks this far
-# A sample is binary when more than this share of its bytes are invalid UTF-8 or control characters.
-# Latin-1 comments in a source file stay far below it; compressed or random bytes sit far above it.
-BINARY_BAD_BYTE_RATIO = 0.30
-_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
-
-
 _SECRET_RULES = tuple(compile_rules(SECRET_PATTERNS.split())[0])
 
 
@@ -209,27 +200,6 @@ def default_file_skip(name: str) -> SkipReason | None:
     if ext in BINARY_EXTENSIONS or low in BINARY_FILES:
         return SkipReason.BINARY
     return None
-
-
-def sniff_content(head: bytes, max_line_length: int) -> SkipReason | None:
-    """`binary` or `minified` from the first bytes of a file (at least SNIFF_BYTES of it when it has them)."""
-    sample = head[:BINARY_SNIFF_BYTES]
-    if b"\0" in sample:
-        return SkipReason.BINARY
-    if sample and _bad_byte_count(sample) > BINARY_BAD_BYTE_RATIO * len(sample):
-        return SkipReason.BINARY
-    window = head[:SNIFF_BYTES]
-    # Bytes, not characters: cheap, and a line of 1,000 bytes is long whatever its encoding.
-    if len(window) > max_line_length and max(map(len, window.split(b"\n"))) > max_line_length:
-        return SkipReason.MINIFIED
-    return None
-
-
-def _bad_byte_count(sample: bytes) -> int:
-    # final=False: a multi-byte character cut by the end of the sample is not an error.
-    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
-    controls = sum(1 for ch in text if ch < " " and ord(ch) not in _TEXT_CONTROLS)
-    return text.count("\ufffd") + controls
 
 
 @dataclass(frozen=True, slots=True)

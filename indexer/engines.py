@@ -46,12 +46,14 @@ class ChunkDone:
     chunks: list | None = None  # None: content unchanged
     skip: str | None = None
     fallback: str | None = None
+    language: str | None = None  # the name's language, or the one a shebang/modeline gave
 
 
 def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     """Runs in a worker process or inline: read the bytes, hash, chunk if the content changed."""
     from codeassist.indexer.chunking import chunk_source
     from codeassist.indexer.discovery import read_source
+    from codeassist.indexer.language_sniff import language_for_content
 
     data = read_source(work, config)
     if not isinstance(data, bytes):
@@ -59,8 +61,11 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     digest = content_hash(data)
     if digest == work.known_hash:
         return ChunkDone(work, digest=digest)
-    result = chunk_source(data, work.language, config)
-    return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason)
+    # A name without a known extension (`bin/tool`): the shebang or a modeline may say.
+    language = work.language or language_for_content(data)
+    result = chunk_source(data, language, config)
+    return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason,
+                     language=language)
 
 
 def chunk_group(works: Sequence[ChunkWork], config: IndexConfig) -> list[ChunkDone]:

@@ -239,7 +239,8 @@ def _store_one(store: Store, done: ChunkDone, states: dict, report: IndexReport,
         else:
             status = "fallback" if done.fallback == "parse_failed" else "ok"
             ids = store.replace_file(work.rel, size=work.size, mtime_ns=work.mtime_ns, digest=done.digest or "",
-                                     language=work.language, chunks=done.chunks, status=status, repo=work.repo)
+                                     language=done.language or work.language, chunks=done.chunks,
+                                     status=status, repo=work.repo)
             report.files_indexed += 1
             report.chunks_written += len(ids)
             if status == "fallback":
