@@ -6,6 +6,7 @@ Content sniffing (binary, minified) is in `content_sniff.py`. The reason strings
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -158,14 +159,21 @@ SECRET_PATTERNS += "".join(
 )
 SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".gcloud"})
 
-_SECRET_RULES = tuple(compile_rules(SECRET_PATTERNS.split())[0])
+def _one_regex(rules: list[Rule]) -> re.Pattern[str]:
+    # One alternation instead of ~80 patterns: this runs for every file of a 100k-file tree.
+    return re.compile("|".join(f"(?:{rule.regex.pattern})" for rule in rules) or "(?!)", re.DOTALL)
+
+
+_SECRET_RULES = compile_rules(SECRET_PATTERNS.split())[0]
+_SECRET_NAME = _one_regex([rule for rule in _SECRET_RULES if not rule.anchored])
+_SECRET_PATH = _one_regex([rule for rule in _SECRET_RULES if rule.anchored])
 
 
 def is_secret_path(rel: str) -> bool:
     """Whether the file at `rel` (POSIX, relative to the root; a bare name works too) holds credentials
     by its name or path shape (SECRET_PATTERNS, compared lower-cased)."""
     low = rel.lower()
-    return any(rule.matches(low, False) for rule in _SECRET_RULES)
+    return bool(_SECRET_NAME.fullmatch(low.rpartition("/")[2]) or _SECRET_PATH.fullmatch(low))
 
 
 def specific_rule(rule: Rule | None) -> bool:
