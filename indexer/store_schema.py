@@ -9,6 +9,8 @@ Tables
     chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; code-aware tokens
     embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded
     meta(key, value)
+    skipped_files(repo, path, size, mtime_ns, reason)   files listed but skipped for their content
+        (binary, minified, too_large...), so they are neither re-read nor reported stale (skipped_files.py)
 """
 
 from __future__ import annotations
@@ -74,5 +76,16 @@ MIGRATIONS: list[str] = [
     DROP TABLE files;
     ALTER TABLE files_v2 RENAME TO files;
     CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
+    """,
+    # 3: files skipped for their content, remembered with the reason (indexer/skipped_files.py)
+    """
+    CREATE TABLE skipped_files(
+        repo TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY(repo, path)
+    ) WITHOUT ROWID;
     """,
 ]
