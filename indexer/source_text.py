@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["bom_encoding", "normalise_source"]
+__all__ = ["bom_encoding", "decode_source", "normalise_source"]
 
 # Longest first: a UTF-32 LE mark starts with the UTF-16 LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -50,3 +50,9 @@ def normalise_source(data: bytes) -> bytes:
         # Safe on bytes: in UTF-8 the byte 0x0D never occurs inside a multi-byte character.
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return data
+
+
+def decode_source(data: bytes) -> str:
+    """A file's text with the line numbering of the index (for anything that maps hit lines back to a
+    file read from disk): `normalise_source`, decoded as UTF-8 with replacement characters."""
+    return normalise_source(data).decode("utf-8", errors="replace")

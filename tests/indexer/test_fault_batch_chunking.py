@@ -20,6 +20,7 @@ from codeassist.indexer.discovery import discover_files, read_source
 from codeassist.indexer.language_sniff import language_for_content
 from codeassist.indexer.languages import language_for_path
 from codeassist.indexer.pipeline import index_repository
+from codeassist.indexer.source_text import decode_source
 
 # language -> (file name, source whose definition `first`/`First` has a comment right above it)
 SAMPLES = {
@@ -101,6 +102,7 @@ def test_utf16_and_utf32_files_with_a_bom_are_read_as_text(tmp_path: Path, langu
 
     assert isinstance(data, bytes), f"skipped as {data}"
     assert rows(data, language) == rows(text.encode(), language)
+    assert decode_source(data) == text  # what a reader mapping hit lines back to the file sees
 
 
 TWO_FUNCTIONS = {
@@ -131,6 +133,7 @@ def test_cr_and_mixed_line_endings_give_every_function_its_1_based_lines(languag
     chunks = rows(source, language)
 
     assert chunks == rows(text.encode(), language)
+    assert decode_source(source) == text
     assert [(start, end) for start, end, _, sym, _ in chunks if sym == symbol] == [lines]
 
 
