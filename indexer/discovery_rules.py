@@ -176,6 +176,12 @@ def is_secret_path(rel: str) -> bool:
     return bool(_SECRET_NAME.fullmatch(low.rpartition("/")[2]) or _SECRET_PATH.fullmatch(low))
 
 
+def is_secret_name(name: str) -> bool:
+    """`is_secret_path` for a caller that has only a name or a relative path (kept for such callers;
+    a path gives the shapes such as `.kube/config` too)."""
+    return is_secret_path(name)
+
+
 def specific_rule(rule: Rule | None) -> bool:
     """Whether a `!pattern` names its files specifically enough to re-include a secret: it has a
     directory part, or no wildcard at all (`!config/service-account.json`, `!fixtures/*.pem`,
