@@ -24,10 +24,9 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   symlink loop), too_large. `vendor/` is skipped by default (someone else's code drowns the project's
   own in search results); `.env.*` includes `.env.example`.
 - **Content checks are deferred to read time.** Discovery stats each file once and reads nothing, so an
-  unchanged file is never opened on re-index. `read_source` reads at most max_file_bytes + 1 bytes and
-  returns `binary` or `minified` (see `content_sniff`: the shape of the file, not one long line),
-  `too_large` (the file grew), `missing` (vanished) or `unreadable`. The pipeline reports such a skip
-  with `Discovery.record_skip`, which keeps the count exactly-once.
+  unchanged file is never opened on re-index. `read_source` (in `source_read`, re-exported here) says
+  `binary`, `minified`, `too_large`, `missing` or `unreadable`. The pipeline reports such a skip with
+  `Discovery.record_skip`, which keeps the count exactly-once.
 - **Symlinks** are never followed into directories (the target's files are indexed under their real path;
   this also makes loops harmless). A symlink to a file inside the root is indexed under the link's path
   unless the same file is already indexed (then it is dropped silently), and never when the target is a
@@ -44,15 +43,12 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from codeassist.indexer.config import IndexConfig
-from codeassist.indexer.content_sniff import sniff_content
 from codeassist.indexer.discovery_rules import (
     SECRET_DIRS,
     VCS_DIRS,
@@ -66,13 +62,13 @@ from codeassist.indexer.discovery_rules import (
     specific_rule,
 )
 from codeassist.indexer.errors import RootNotFound
+from codeassist.indexer.git_listing import git_list
+from codeassist.indexer.source_read import Readable, read_source
 
 __all__ = ["Discovery", "Readable", "SkipReason", "SourceFile", "discover_files", "read_source"]
 
 CODEASSIST_IGNORE = ".codeassistignore"
 MAX_EXAMPLES = 5
-# Environment that would point git at another repository than the root's (set inside git hooks).
-_GIT_ENV_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +107,7 @@ def discover_files(root: Path | str, config: IndexConfig | None = None) -> Disco
     """List the files under `root` worth indexing; see the module docstring for what is left out."""
     cfg = config or IndexConfig()
     scan = _Scan(_resolve_root(root), cfg)
-    listed = _git_list(scan.root)
+    listed = git_list(scan.root)
     if listed is None:
         scan.walk()
     else:
@@ -120,66 +116,12 @@ def discover_files(root: Path | str, config: IndexConfig | None = None) -> Disco
     return scan.finish()
 
 
-class Readable(Protocol):
-    """What `read_source` needs of a file: a `SourceFile`, or the pipeline's own picklable record."""
-
-    @property
-    def path(self) -> str | os.PathLike[str]: ...
-
-
-# Seam for tests: opening is the step that fails on a permission problem.
-_open_fd = os.open
-
-
-def read_source(file: Readable, config: IndexConfig | None = None) -> bytes | SkipReason:
-    """The file's bytes, or why it must be skipped now (missing, unreadable, too_large, binary, minified)."""
-    cfg = config or IndexConfig()
-    try:
-        # O_NONBLOCK: a path that became a fifo must not hang the pipeline.
-        fd = _open_fd(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except (FileNotFoundError, NotADirectoryError):
-        return SkipReason.MISSING
-    except OSError:
-        return SkipReason.UNREADABLE
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return SkipReason.UNREADABLE
-            data = fh.read(cfg.max_file_bytes + 1)
-    except OSError:
-        return SkipReason.UNREADABLE
-    if len(data) > cfg.max_file_bytes:
-        return SkipReason.TOO_LARGE
-    return sniff_content(data, cfg.max_line_length) or data
-
-
 def _resolve_root(root: Path | str) -> Path:
     path = Path(root).expanduser()
     # A file is "no such directory" too; RootNotFound's message tells the user what to pass instead.
     if not path.is_dir():
         raise RootNotFound(str(root))
     return path.resolve()
-
-
-def _git_list(root: Path) -> list[str] | None:
-    """Paths git would show for `root` (relative to it), or None when git cannot list it."""
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_OVERRIDES}
-    cmd = ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
-    except OSError:  # git not installed
-        return None
-    if proc.returncode != 0:  # not a work tree, inside .git, unsafe ownership, ...
-        return None
-    if not proc.stdout and _git(root, "check-ignore", "-q", ".", env=env) == 0:
-        return None  # the root sits in a directory its enclosing repository ignores: index it anyway
-    # A conflicted file is listed once per stage.
-    return sorted({os.fsdecode(p) for p in proc.stdout.split(b"\0") if p})
-
-
-def _git(root: Path, *args: str, env: dict[str, str]) -> int:
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, env=env, check=False)
-    return proc.returncode
 
 
 def _join(rel_dir: str, name: str) -> str:

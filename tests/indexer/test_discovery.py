@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.indexer import discovery
+from codeassist.indexer import discovery, source_read
 from codeassist.indexer.config import IndexConfig
 from codeassist.indexer.discovery import SkipReason, discover_files, read_source
 from codeassist.indexer.errors import RootNotFound
@@ -368,7 +368,7 @@ def test_read_source_reports_unreadable(tmp_path: Path, monkeypatch: pytest.Monk
         def deny(*args: object) -> int:
             raise PermissionError(13, "Permission denied", str(args[0]))
 
-        monkeypatch.setattr(discovery, "_open_fd", deny)
+        monkeypatch.setattr(source_read, "_open_fd", deny)
     path.chmod(0)
     try:
         assert read_source(file, IndexConfig()) == "unreadable"
