@@ -210,6 +210,8 @@ class _Scan:
         return pushed
 
     def skip(self, rel: str, reason: SkipReason, is_dir: bool = False) -> None:
+        if reason is SkipReason.BAD_NAME:  # printable: the undecodable bytes as \xNN escapes
+            rel = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
         self.discovery.record_skip(rel + "/" if is_dir else rel, reason)
 
     def admit(self, rel: str, abs_path: str, st: os.stat_result) -> None:

@@ -259,6 +259,7 @@ def read_rule_lines(path: str) -> list[str]:
     """Lines of a gitignore-syntax file; an unreadable one counts as empty (it is not worth failing for)."""
     try:
         with open(path, "rb") as fh:
-            return fh.read().decode("utf-8", errors="replace").splitlines()
+            # "\n" only, as git splits (splitlines would also cut at form feeds); compile_rules drops a CR.
+            return fh.read().decode("utf-8", errors="replace").split("\n")
     except OSError:
         return []

@@ -52,6 +52,8 @@ class IndexReport:
     # Ignore-file / [index] exclude lines git can never match with ("file:line: why: text"); they are
     # skipped and the run goes on.
     rule_problems: list[str] = field(default_factory=list)
+    # reason -> up to 5 of the paths discovery left out for it ("repo:path" in a multi-repository index)
+    skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     fallbacks: list[str] = field(default_factory=list)
     embedding_model: str | None = None
     embedded: int = 0
@@ -155,6 +157,9 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
                 skipped.update({str(k): v for k, v in discovery.skipped.items()})
                 prefix = f"{name}:" if name else ""
                 report.rule_problems.extend(prefix + problem for problem in discovery.rule_problems)
+                for reason, paths in discovery.skipped_examples.items():
+                    examples = report.skipped_examples.setdefault(str(reason), [])
+                    examples.extend(prefix + p for p in paths[: 5 - len(examples)])
                 files = discovery.files
                 if only is not None:
                     wanted = set(only)

@@ -6,13 +6,16 @@ The reference for every ignore rule is git itself, run on the same files with th
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from codeassist.cli import cli
 from codeassist.indexer.config import IndexConfig
 from codeassist.indexer.discovery import discover_files
 
@@ -209,9 +212,17 @@ def test_file_named_with_invalid_utf8_is_skipped_with_its_reason(
     assert [f.rel for f in result.files] == ["good.py"]
     assert dict(result.skipped) == {"bad_name": 1}
 
+    printable = raw_name.decode("utf-8", errors="backslashreplace") + ("/" if raw_name.startswith(b"dir") else "")
+    assert result.skipped_examples == {"bad_name": [printable]}
+
     report = index_repository(root, tmp_path / "index", embed=False)
     assert report.files_indexed == 1
     assert report.skipped == {"bad_name": 1}
+    assert report.skipped_examples["bad_name"] == [printable]
+    json.dumps(report.to_json())  # `index --json` can print it
+    cli_run = CliRunner().invoke(cli, ["index", str(root), "--index-dir", str(tmp_path / "index2"), "--no-embed"])
+    assert cli_run.exit_code == 0
+    assert f"file name is not UTF-8, skipped: {printable}" in cli_run.stderr
 
 
 # -- 16.11 credential files -------------------------------------------------------------------------
