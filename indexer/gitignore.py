@@ -9,7 +9,9 @@ which is how git itself walks). What git does, and so what this does:
   goes; `\\#` and `\\!` are literal;
 - `!` re-includes; a trailing `/` matches directories only; a pattern with no other `/` matches the base
   name at any depth, otherwise the path relative to the rule file's directory (a leading `/` anchors);
-- `*` and `?` never match `/`; `**` between slashes (or at either end) matches any number of directories;
+- `*` and `?` never match `/`; `**` between slashes (or at either end) matches any number of directories,
+  and so does a `**` right after an anchored pattern's literal prefix (git matches `a**/b` as `a` +
+  `**/b`, so it names `ab` too);
 - `[...]` sets with `!`/`^` negation, ranges and `[:class:]`; a reversed range `[z-a]` matches its first
   character only (wildmatch reads `z` as a literal before it sees the range);
 - a line git can never match with (a lone `\\` or any trailing `\\`, an unterminated `[`, an unknown
@@ -72,7 +74,10 @@ def compile_rules(lines: list[str], source: str = "") -> tuple[list[Rule], list[
         anchored = "/" in pattern
         if pattern.startswith("/"):
             pattern = pattern[1:]
-        regex, why = _translate(pattern) if pattern else (None, "empty pattern")
+        # git compares an anchored pattern's literal prefix (up to the first of `*?[\\`) as a plain string
+        # and hands only the rest to wildmatch, so a `**` right after that prefix counts as leading.
+        prefix = next((i for i, ch in enumerate(pattern) if ch in "*?[\\"), len(pattern)) if anchored else 0
+        regex, why = _translate(pattern, prefix) if pattern else (None, "empty pattern")
         if regex is None:
             problems.append(f"{source}:{number}: {why}, the line matches nothing: {raw.strip()}")
             regex = _NEVER
@@ -90,8 +95,9 @@ def _trim_trailing_spaces(line: str) -> str:
     return line[:end]
 
 
-def _translate(pattern: str) -> tuple[re.Pattern[str] | None, str]:
-    """A regex for the whole subject, or (None, why) for a pattern wildmatch aborts on."""
+def _translate(pattern: str, prefix: int = 0) -> tuple[re.Pattern[str] | None, str]:
+    """A regex for the whole subject, or (None, why) for a pattern wildmatch aborts on. `prefix`: where
+    git starts wildmatch (`a**/b` matches `ab` in git: `**/b` is matched against `b`)."""
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
@@ -105,7 +111,7 @@ def _translate(pattern: str) -> tuple[re.Pattern[str] | None, str]:
             j = i
             while j < n and pattern[j] == "*":
                 j += 1
-            at_start = i == 0 or pattern[i - 1] == "/"
+            at_start = i in (0, prefix) or pattern[i - 1] == "/"
             at_end = j == n or pattern[j] == "/"
             if j - i >= 2 and at_start and at_end:
                 if j == n:

@@ -273,3 +273,44 @@ def test_specific_negation_reincludes_a_credential_file_and_a_catch_all_does_not
 
     assert [f.rel for f in result.files] == [".codeassistignore", ".env.example", "fixtures/service-account.json"]
     assert result.skipped == {"secret": 2}
+
+
+# Names full of the characters wildmatch treats specially, and patterns made of them.
+ODD_NAMES = ["ab", "ba", "a-b", "[a]", "x*", "q?", "\\z", "a]b", "c:d", "^a", "!a", "-", "aa", "a.b", "A"]
+ODD_ALPHABET = [*"ab*?[]!^-\\/:ax/", "[:alpha:]", "[:digit:]", "**"]
+
+
+def test_random_wildmatch_patterns_keep_what_git_keeps(tmp_path: Path) -> None:
+    """Fuzz with a fixed seed: 250 rule files of random lines over `*?[]!^-\\/:` and `**` (sets, ranges,
+    classes, escapes, negations, git's quirks such as `a**/b` matching `ab`), on names made of the same
+    characters; every one keeps exactly what git keeps."""
+    rng = random.Random(1616)
+    files = [n for n in ODD_NAMES if n != "ab"] + [f"{d}/{n}" for d in ("a", "b", "ab") for n in ODD_NAMES[:8]]
+    files += ["ab/x/a", "a/x/[a]", "b/x/q?"]
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    subprocess.run([*GIT, "init", "-q"], cwd=ref, check=True)
+    root = place_rules(tmp_path, "codeassistignore", files, {})
+    for rel in files:
+        write(ref, rel)
+    mismatches = []
+    for _ in range(250):
+        lines = [("!" if rng.random() < 0.3 else "") + "".join(rng.choice(ODD_ALPHABET) for _ in range(rng.randint(1, 7)))
+                 for _ in range(rng.randint(1, 4))]
+        text = "\n".join(lines) + "\n"
+        write(ref, ".gitignore", text)
+        write(root, ".codeassistignore", text)
+        expected = {p for p in git_keeps(ref) if p != ".gitignore"}
+        got = kept(root)
+        if got != expected:
+            mismatches.append((lines, sorted(expected - got), sorted(got - expected)))
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("mode", RULE_MODES)
+def test_double_star_after_a_literal_prefix_matches_like_git(tmp_path: Path, mode: str) -> None:
+    files = ["ab/keep.py", "ax/y/b", "a/b", "c.py"]
+    rules = {"": "a**/b\n"}
+    root = place_rules(tmp_path, mode, files, rules)
+
+    assert kept(root) == {"c.py"} == git_reference(tmp_path, files, rules)
