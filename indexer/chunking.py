@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from tree_sitter import Node
 
@@ -83,12 +84,17 @@ class _Definition:
         return self.tag in _CONTAINER_TAGS
 
 
-def chunk_source(source: bytes, language: str | None, config: IndexConfig | None = None) -> ChunkResult:
+def chunk_source(source: bytes, language: str | None, config: IndexConfig | None = None, *,
+                 tree: Any = None) -> ChunkResult:
     """Chunk one file's bytes. Never raises on odd input: bad bytes decode as U+FFFD, a parser
     failure falls back to line windows. Line numbers are 1-based; "\r\n", "\r" and "\n" each end a
-    line, and a byte-order mark (UTF-8/16/32) changes nothing (see `source_text`)."""
+    line, and a byte-order mark (UTF-8/16/32) changes nothing (see `source_text`). `tree`: the file
+    already parsed with its grammar (the indexer parses once for chunks and symbols); it must be the
+    tree of `normalise_source(source)`, and is ignored when normalising changes the bytes."""
     config = config or IndexConfig()
-    source = normalise_source(source)  # BOM, UTF-16/32, CR line endings: never change the chunks
+    normalised = normalise_source(source)  # BOM, UTF-16/32, CR line endings: never change the chunks
+    if normalised is not source:
+        source, tree = normalised, None  # a tree of the raw bytes would have other offsets
     lines = SourceLines(source)
     if not lines:
         return ChunkResult([])
@@ -98,7 +104,8 @@ def chunk_source(source: bytes, language: str | None, config: IndexConfig | None
         return ChunkResult(_windows(lines, language or "", config), "no_grammar")
     parser, cursor = parser_and_cursor(info.name, grammar)
     try:
-        tree = parser.parse(source)
+        if tree is None:
+            tree = parser.parse(source)
         matches = cursor.matches(tree.root_node) if tree is not None else None
     except Exception:  # a grammar bug or resource limit must not stop indexing the rest of the repo
         matches = None

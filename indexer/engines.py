@@ -37,6 +37,8 @@ class ChunkWork:
     language: str | None
     known_hash: str | None
     repo: str = ""
+    # The file's symbols are missing or from an older extraction: extract them even if unchanged.
+    symbols_missing: bool = False
 
 
 @dataclass(slots=True)
@@ -47,6 +49,7 @@ class ChunkDone:
     skip: str | None = None
     fallback: str | None = None
     language: str | None = None  # the name's language, or the one a shebang/modeline gave
+    symbols: Any = None  # FileSymbols of the new content (or of unchanged content whose symbols were missing)
 
 
 def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
@@ -54,18 +57,27 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     from codeassist.indexer.chunking import chunk_source
     from codeassist.indexer.discovery import read_source
     from codeassist.indexer.language_sniff import language_for_content
+    from codeassist.indexer.source_text import normalise_source
 
     data = read_source(work, config)
     if not isinstance(data, bytes):
         return ChunkDone(work, skip=str(data))
+    from codeassist.indexer.symbols import extract_symbols, parse_tree
+
     digest = content_hash(data)
-    if digest == work.known_hash:
-        return ChunkDone(work, digest=digest)
     # A name without a known extension (`bin/tool`): the shebang or a modeline may say.
     language = work.language or language_for_content(data)
-    result = chunk_source(data, language, config)
+    # BOM, UTF-16/32, CR endings: the bytes chunks and symbols are read from (their offsets must agree).
+    text = normalise_source(data)
+    if digest == work.known_hash:
+        if work.symbols_missing:
+            return ChunkDone(work, digest=digest, symbols=extract_symbols(text, language, work.rel),
+                             language=language)
+        return ChunkDone(work, digest=digest)
+    tree = parse_tree(text, language)  # one parse for the chunks and the symbol graph
+    result = chunk_source(text, language, config, tree=tree)
     return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason,
-                     language=language)
+                     symbols=extract_symbols(text, language, work.rel, tree=tree), language=language)
 
 
 def chunk_group(works: Sequence[ChunkWork], config: IndexConfig) -> list[ChunkDone]:
