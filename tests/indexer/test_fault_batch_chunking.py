@@ -164,6 +164,10 @@ def test_search_reports_the_right_lines_for_bom_utf16_and_cr_files(tmp_path: Pat
         assert (hit.path, hit.start_line, hit.end_line) == (path, start, end)
     [wide] = [h for h in index.search("widen_charset", mode="lexical") if h.symbol == "widen_charset"]
     assert "return 'ü'" in wide.text
+    # The symbol graph reads the same bytes: its definitions carry the same lines.
+    for name, (path, start, _) in expected.items():
+        [definition] = index.definitions(name)
+        assert (definition.path, definition.start_line) == (path, start + (1 if path == "bom.py" else 0))
 
 
 # -- 14.2 "minified" false positives -------------------------------------------------------------------
