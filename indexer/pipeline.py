@@ -52,7 +52,7 @@ class IndexReport:
     # Ignore-file / [index] exclude lines git can never match with ("file:line: why: text"); they are
     # skipped and the run goes on.
     rule_problems: list[str] = field(default_factory=list)
-    # reason -> up to 5 of the paths discovery left out for it ("repo:path" in a multi-repository index)
+    # reason -> up to 5 of the paths left out for it, at discovery or read time ("repo:path" with repos)
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     fallbacks: list[str] = field(default_factory=list)
     embedding_model: str | None = None
@@ -233,6 +233,7 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
             known = repo_skips.get(f.rel)
             if known is not None and (known.size, known.mtime_ns) == (f.size, f.mtime_ns):
                 skipped[known.reason] += 1
+                _add_example(report, known.reason, repo, f.rel)
                 still_skipped += 1
                 continue
             works.append(ChunkWork(str(f.path), f.rel, f.size, f.mtime_ns, f.language,
@@ -260,11 +261,18 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
         store.delete_files([rel], repo)
 
 
+def _add_example(report: IndexReport, reason: str, repo: str, rel: str) -> None:
+    examples = report.skipped_examples.setdefault(reason, [])
+    if len(examples) < 5:
+        examples.append(f"{repo}:{rel}" if repo else rel)
+
+
 def _store_one(store: Store, done: ChunkDone, states: dict, report: IndexReport, skipped: Counter[str],
                gone: list[tuple[str, str]], skip_keys: set[tuple[str, str]]) -> None:
         work = done.work
         if done.skip is not None:
             skipped[done.skip] += 1
+            _add_example(report, done.skip, work.repo, work.rel)
             gone.append((work.repo, work.rel))  # previously indexed but now unreadable/binary/vanished
             remember_skip(store.db, work.repo, work.rel, work.size, work.mtime_ns, done.skip)
             return

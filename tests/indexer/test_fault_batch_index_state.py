@@ -44,8 +44,10 @@ def test_status_shows_no_stale_files_right_after_index_and_skips_keep_their_reas
 
     assert first.skipped == {"binary": 2, "minified": 1} and first.files_indexed == 1
     assert stale(repo, idx) == 0
+    assert first.skipped_examples == {"binary": ["blob.py", "noise.dat.py"], "minified": ["bundle.js"]}
     second = index_repository(repo, idx, embed=False)  # nothing is read again, the reasons still show
     assert (second.files_indexed, second.files_unchanged, second.skipped) == (0, 1, first.skipped)
+    assert second.skipped_examples == first.skipped_examples
     assert second.files_total == first.files_total == 1
     assert stale(repo, idx) == 0
 
