@@ -76,8 +76,6 @@ def test_config_bounds_accept_their_edges(tmp_path: Path) -> None:
         section = {"timeout": "chat", "max_retries": "chat", "deadline_ms": "completion", "debounce_ms": "completion",
                    "max_tokens": "completion", "k": "search", "max_hits_per_file": "search"}.get(key)
         section = section or ("context" if key.endswith("_tokens") else "index")
-        if key == "max_line_length":
-            continue  # a discovery key of the [index] table that may not exist yet
         for value in (low, high):
             settings = load_settings(None, {section: {key: value}}, env={})
             assert getattr(getattr(settings, section), key) == value
