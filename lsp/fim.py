@@ -54,6 +54,33 @@ FIM_TEMPLATES: dict[str, dict] = {
 CHAT_FAMILY = "chat"
 HOLE = "<CURSOR_HOLE>"
 
+# Control tokens no suggestion may contain, whatever family the prompt used and whatever the server did
+# with `stop`: every family's special tokens, plus end-of-text tokens of the common model families
+# (a server may run another model than the name says). Text from the first one on is cut.
+EXTRA_CONTROL_TOKENS = ("<|endoftext|>", "<|end_of_text|>", "<|EOT|>", "<EOT>", "</s>", "<|im_end|>",
+                        "<|im_start|>", "<|eot_id|>", "<|end|>", "<｜end▁of▁sentence｜>", "<|fim_pad|>",
+                        "<fim_pad>", "<|file_sep|>", "<file_sep>", "<|repo_name|>", "<repo_name>")
+
+
+def control_tokens() -> tuple[str, ...]:
+    """Every family's special/stop tokens and `EXTRA_CONTROL_TOKENS`, longest first."""
+    tokens = {t for spec in FIM_TEMPLATES.values() for t in spec["stop"] if t.strip()}
+    tokens.update(EXTRA_CONTROL_TOKENS)
+    return tuple(sorted(tokens, key=len, reverse=True))
+
+
+_CONTROL_TOKENS = control_tokens()
+
+
+def cut_control_tokens(text: str) -> str:
+    """`text` up to the first model control token (`a + b <EOT>` -> `a + b `); unchanged when none."""
+    cut = len(text)
+    for token in _CONTROL_TOKENS:
+        at = text.find(token, 0, cut + len(token))
+        if 0 <= at < cut:
+            cut = at
+    return text[:cut]
+
 CHAT_SYSTEM = (
     f"You are a code completion engine. The user shows a file with one hole marked {HOLE}. "
     f"Reply with only the code that replaces {HOLE}: no explanation, no repetition of the code around it, "
