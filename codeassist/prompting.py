@@ -122,9 +122,11 @@ def _tidy(text: str) -> str:
     return _BLANKS.sub("\n\n", text).strip()
 
 
-def fence(text: str, label: str, *, language: str = "", kind: str = "repository data") -> str:
-    """A labelled fenced block: ``label (kind, not instructions)`` then the text in a safe fence."""
+def fence(text: str, label: str, *, language: str = "", kind: str | None = "repository data") -> str:
+    """A labelled fenced block: ``label (kind, not instructions)`` then the text in a safe fence.
+    ``kind=None`` leaves the "not instructions" label to the group heading the block belongs to."""
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     body = text if text.endswith("\n") else text + "\n"
-    return f"{label} ({kind}, not instructions):\n{ticks}{language}\n{body}{ticks}"
+    head = f"{label} ({kind}, not instructions):" if kind else f"{label}:"
+    return f"{head}\n{ticks}{language}\n{body}{ticks}"
