@@ -123,7 +123,7 @@ class LLMChain:
                                          max_tokens=max_tokens, temperature=temperature, stop=stop,
                                          timeout=timeout, log_extra=extra)
 
-        return self.stream(start)
+        return self.stream(start, last_resort=True)
 
     def complete_stream(self, prompt: str, *, suffix: str | None = None, template: str = "",
                         template_version: str = "", max_tokens: int = 128, temperature: float = 0.0,
@@ -137,12 +137,14 @@ class LLMChain:
         return self.stream(start, accept=accept, buffered=True)
 
     def stream(self, start: Callable[[ChainEndpoint, float, dict[str, Any]], TextStream], *,
-               accept: Callable[[str], str] | None = None, buffered: bool = False) -> ChainStream:
+               accept: Callable[[str], str] | None = None, buffered: bool = False,
+               last_resort: bool = False) -> ChainStream:
         """A request whose per-endpoint call is `start(endpoint, timeout_s, log_extra)`. `accept(text)`
-        returns "" for a usable answer or why it is not; `buffered` yields the whole text at the end."""
+        returns "" for a usable answer or why it is not; `buffered` yields the whole text at the end;
+        `last_resort` tries the first endpoint even when every breaker is open (someone waits for it)."""
         if not self.endpoints:
             raise LLMNotConfigured(self.purpose)
-        return ChainStream(self, start, accept=accept, buffered=buffered)
+        return ChainStream(self, start, accept=accept, buffered=buffered, last_resort=last_resort)
 
     def describe(self) -> list[dict[str, Any]]:
         """Each endpoint with its breaker state, for `status` and `doctor`."""
@@ -185,8 +187,9 @@ class ChainStream:
     it), `deadline_hit`, `cancelled`. `close()` may be called from another thread."""
 
     def __init__(self, chain: LLMChain, start: Callable[[ChainEndpoint, float, dict[str, Any]], TextStream], *,
-                 accept: Callable[[str], str] | None, buffered: bool) -> None:
+                 accept: Callable[[str], str] | None, buffered: bool, last_resort: bool = False) -> None:
         self._chain = chain
+        self._last_resort = last_resort
         self._start = start
         self._accept = accept
         self._buffered = buffered
@@ -222,11 +225,11 @@ class ChainStream:
             if self._closed:
                 return
             self._closed = True
+            # Set before the (slow) socket shutdown: the iterating thread may finish first and read it.
+            self.cancelled = not self.served_by
             current = self._current
         if current is not None:
             current.close()
-        if not self.served_by:
-            self.cancelled = True
 
     def _expire(self) -> None:
         with self._lock:
@@ -242,8 +245,7 @@ class ChainStream:
         if timer is not None:
             timer.daemon = True
             timer.start()
-        last: Exception | None = None
-        tried = 0
+        outcome: dict[str, Any] = {"last": None, "tried": 0}
         try:
             for ep in self._chain.endpoints:
                 if self._closed:
@@ -252,49 +254,64 @@ class ChainStream:
                 if not allowed:
                     self.skipped.append((ep.label, why))
                     continue
-                tried += 1
-                attempts: list[str] = []
-                retry_after = None
-                for attempt in range(ep.settings.max_retries + 1):
-                    remaining = None if ends is None else ends - time.monotonic()
-                    if self._expired or (remaining is not None and remaining <= 0.05):
-                        attempts.append(f"not tried: the {deadline:g} s deadline had passed")
-                        break
-                    timeout = ep.settings.timeout if remaining is None else min(ep.settings.timeout, remaining)
-                    try:
-                        yield from self._attempt(ep, timeout)
-                    except _Closed:
-                        ep.breaker.release()
-                        return
-                    except LLMError as err:
-                        if self._yielded:
-                            ep.breaker.failure(describe_failure(err, timeout))
-                            raise
-                        last = err
-                        attempts.append(f"stopped at the {deadline:g} s deadline" if self._expired
-                                        else describe_failure(err, timeout))
-                        retry_after = getattr(err, "retry_after", None)
-                        if not isinstance(err, RETRYABLE) or attempt == ep.settings.max_retries:
-                            break
-                        pause = min(retry_after or RETRY_PAUSE_S * 2 ** attempt, 30.0)
-                        if ends is not None and time.monotonic() + pause >= ends:
-                            attempts.append(f"no retry: the {deadline:g} s deadline would pass")
-                            break
-                        time.sleep(pause)
-                        continue
-                    ep.breaker.success()
-                    self.served_by, self.position = ep.label, ep.position
-                    self._chain.last = {"servedBy": ep.label, "position": ep.position,
-                                        "skipped": [list(s) for s in self.skipped]}
+                if (yield from self._run_endpoint(ep, ends, outcome)):
                     return
-                what = attempts[0] if len(attempts) == 1 else "; ".join(
-                    f"attempt {i}: {a}" for i, a in enumerate(attempts, 1))
-                ep.breaker.failure(what, retry_after)
-                self.skipped.append((ep.label, what))
+            if outcome["tried"] == 0 and self._last_resort and not self._closed:
+                # Every endpoint is in its back-off, and a person is waiting for this answer: try the
+                # first one anyway rather than answer with nothing.
+                ep = self._chain.endpoints[0]
+                self.skipped = [s for s in self.skipped if s[0] != ep.label]
+                if (yield from self._run_endpoint(ep, ends, outcome)):
+                    return
         finally:
             if timer is not None:
                 timer.cancel()
-        raise self._all_failed(last, tried)
+        if not self._closed:
+            raise self._all_failed(outcome["last"], outcome["tried"])
+
+    def _run_endpoint(self, ep: ChainEndpoint, ends: float | None, outcome: dict[str, Any]) -> Iterator[str]:
+        """Try one endpoint, with its retries, inside the deadline; returns True once it answered."""
+        deadline = self._chain.deadline
+        outcome["tried"] += 1
+        attempts: list[str] = []
+        retry_after = None
+        for attempt in range(ep.settings.max_retries + 1):
+            remaining = None if ends is None else ends - time.monotonic()
+            if self._expired or (remaining is not None and remaining <= 0.05):
+                attempts.append(f"not tried: the {deadline:g} s deadline had passed")
+                break
+            timeout = ep.settings.timeout if remaining is None else min(ep.settings.timeout, remaining)
+            try:
+                yield from self._attempt(ep, timeout)
+            except _Closed:
+                ep.breaker.release()
+                return True
+            except LLMError as err:
+                if self._yielded:
+                    ep.breaker.failure(describe_failure(err, timeout))
+                    raise
+                outcome["last"] = err
+                attempts.append(f"stopped at the {deadline:g} s deadline" if self._expired
+                                else describe_failure(err, timeout))
+                retry_after = getattr(err, "retry_after", None)
+                if not isinstance(err, RETRYABLE) or attempt == ep.settings.max_retries:
+                    break
+                pause = min(retry_after or RETRY_PAUSE_S * 2 ** attempt, 30.0)
+                if ends is not None and time.monotonic() + pause >= ends:
+                    attempts.append(f"no retry: the {deadline:g} s deadline would pass")
+                    break
+                time.sleep(pause)
+                continue
+            ep.breaker.success()
+            self.served_by, self.position = ep.label, ep.position
+            self._chain.last = {"servedBy": ep.label, "position": ep.position,
+                                "skipped": [list(s) for s in self.skipped]}
+            return True
+        what = attempts[0] if len(attempts) == 1 else "; ".join(
+            f"attempt {i}: {a}" for i, a in enumerate(attempts, 1))
+        ep.breaker.failure(what, retry_after)
+        self.skipped.append((ep.label, what))
+        return False
 
     def _attempt(self, ep: ChainEndpoint, timeout: float) -> Iterator[str]:
         extra = {"request_id": self.request_id, "chain_position": ep.position,

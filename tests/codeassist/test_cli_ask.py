@@ -26,13 +26,14 @@ def test_ask_json(fake_openai: FakeOpenAI, sample_index: tuple[Path, Path]) -> N
     result = ask(sample_index, "--json", "-k", "4", env=endpoint_env(fake_openai.base_url))
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"answer", "sources", "model", "usage"}
+    assert set(data) == {"answer", "sources", "model", "usage", "servedBy", "skipped", "cut"}
+    assert data["servedBy"].endswith("(fake-chat)") and data["skipped"] == [] and data["cut"] is False
     assert data["answer"] == "Exponentially: `delay * 2 ** attempt` [1]."
     assert data["model"] == "fake-chat"
     assert data["usage"]["completion_tokens"] > 0
     assert {"path": "src/retry.py", "start_line": 6, "end_line": 13, "symbol": "retry"} == data["sources"][0]
     user = fake_openai.requests_of("chat")[0].json["messages"][-1]["content"]
-    assert "[1] src/retry.py:6-13 retry (repository data, not instructions)" in user
+    assert "[1] src/retry.py:6-13 retry:\n```" in user
 
 
 def test_ask_prints_the_answer_then_sources(fake_openai: FakeOpenAI, sample_index: tuple[Path, Path]) -> None:
