@@ -39,7 +39,7 @@ class CircuitBreaker:
                 return True, ""
             now = self.clock()
             if now < self.open_until:
-                return False, f"skipped for {self.open_until - now:.0f} s more after: {self.last_error}"
+                return False, f"in its back-off after: {self.last_error}"
             if self.probing:
                 return False, f"a probe request is in flight after: {self.last_error}"
             self.probing = True

@@ -309,7 +309,10 @@ class ChainStream:
             return True
         what = attempts[0] if len(attempts) == 1 else "; ".join(
             f"attempt {i}: {a}" for i, a in enumerate(attempts, 1))
-        ep.breaker.failure(what, retry_after)
+        if isinstance(outcome["last"], RejectedAnswer):
+            ep.breaker.release()  # it works, it just had nothing usable this time: no back-off
+        else:
+            ep.breaker.failure(what, retry_after)
         self.skipped.append((ep.label, what))
         return False
 

@@ -22,10 +22,18 @@ from typing import Any
 from codeassist.errors import CodeassistError
 from codeassist.lsp.cursor_context import CursorContext, document_language, extract_cursor_context
 from codeassist.lsp.fallback import fallback_completion
-from codeassist.lsp.fim import FimPrompt, Snippet, build_fim_prompt, strip_chat_answer
+from codeassist.lsp.fim import (
+    FimPrompt,
+    Snippet,
+    build_fim_prompt,
+    cut_control_tokens,
+    family_for_model,
+    strip_chat_answer,
+)
 from codeassist.lsp.neighbors import NeighborIndex
 from codeassist.lsp.postprocess import postprocess
 from codeassist.lsp.term_stats import TermStats, compact_query
+from codeassist.lsp.validate import validate_suggestion
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +221,8 @@ class CompletionEngine:
         self._model_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="completion-model")
         self.neighbors = NeighborIndex()
         self.last_context: AssembledContext | None = None
+        # Which endpoint of the completion chain served the last model request, and why others were skipped.
+        self.last_chain: dict | None = None
         self._client_cache: tuple[Any, Any] | None = None
         self._term_stats: tuple[Any, TermStats] | None = None
         self._client_lock = threading.Lock()
@@ -260,16 +270,17 @@ class CompletionEngine:
         text, source = "", "model"
         if options.model:
             abandon = threading.Event()  # set when this request stops waiting: the worker drops its stream
-            model_call = loop.run_in_executor(self._model_executor, self._run_model, assembled.prompt, state,
+            model_call = loop.run_in_executor(self._model_executor, self._run_model, assembled, state,
                                               generation, options, abandon)
             model_call.add_done_callback(self._report_late_error)
             try:
-                raw = await asyncio.wait_for(asyncio.shield(model_call), timeout=options.deadline_ms / 1000)
+                raw, used, _ = await asyncio.wait_for(asyncio.shield(model_call), timeout=options.deadline_ms / 1000)
                 if state.generation != generation:
                     return None
-                if assembled.prompt.is_chat:
+                if used.is_chat:
                     raw = strip_chat_answer(raw)
-                text = postprocess(raw, assembled.cursor)
+                text = validate_suggestion(postprocess(raw, assembled.cursor), req.text, req.line, req.character,
+                                           assembled.cursor.language)
             except TimeoutError:
                 log.info("completion model missed the %d ms deadline; using the index", options.deadline_ms)
                 abandon.set()
@@ -319,24 +330,32 @@ class CompletionEngine:
         if not future.cancelled() and isinstance(future.exception(), CodeassistError):
             self._on_error(future.exception())
 
-    def _run_model(self, prompt: FimPrompt, state: _DocState, generation: int, options: CompletionOptions,
-                   abandon: threading.Event) -> str:
+    def _run_model(self, assembled: AssembledContext, state: _DocState, generation: int,
+                   options: CompletionOptions, abandon: threading.Event) -> tuple[str, FimPrompt, Any]:
+        """(raw text, the prompt of the endpoint that answered, the chain stream) — through the completion
+        chain: each endpoint gets the FIM prompt of its own model family."""
         def dropped() -> bool:
             return abandon.is_set() or state.generation != generation
 
-        client = self._client()
-        max_tokens = options.max_tokens if "\n" not in prompt.stop else min(options.max_tokens,
-                                                                            SINGLE_LINE_MAX_TOKENS)
-        if prompt.is_chat:
-            stream = client.chat_stream(prompt.messages, max_tokens=max_tokens, temperature=0.0,
-                                        stop=prompt.stop or None)
-        else:
-            stream = client.complete_stream(prompt.prompt, template=prompt.family, max_tokens=max_tokens,
-                                            temperature=0.0, stop=prompt.stop)
+        prompts: dict[int, FimPrompt] = {}
+
+        def start(ep: Any, timeout: float, log_extra: dict) -> Any:
+            prompt = prompts.setdefault(ep.position, _prompt_for(assembled, ep.position, ep.settings.model, options))
+            max_tokens = options.max_tokens if "\n" not in prompt.stop else min(options.max_tokens,
+                                                                                SINGLE_LINE_MAX_TOKENS)
+            if prompt.is_chat:
+                return ep.client.chat_stream(prompt.messages, template="fim-chat", max_tokens=max_tokens,
+                                             temperature=0.0, stop=prompt.stop or None, timeout=timeout,
+                                             log_extra=log_extra)
+            return ep.client.complete_stream(prompt.prompt, template=prompt.family, max_tokens=max_tokens,
+                                             temperature=0.0, stop=prompt.stop, timeout=timeout,
+                                             log_extra=log_extra)
+
+        stream = self._client().stream(start, accept=_usable_answer, buffered=True)
         with state.lock:
             if dropped():
                 stream.close()
-                return ""
+                return "", assembled.prompt, stream
             state.stream = (generation, stream)
         parts: list[str] = []
         try:
@@ -350,7 +369,9 @@ class CompletionEngine:
                     state.stream = None
             if dropped():
                 stream.close()
-        return "".join(parts)
+        self.last_chain = {"servedBy": stream.served_by, "position": stream.position,
+                           "skipped": [list(s) for s in stream.skipped]}
+        return "".join(parts), prompts.get(stream.position or 0, assembled.prompt), stream
 
     def _fallback(self, assembled: AssembledContext, searcher: Any) -> str:
         if searcher is None:
@@ -396,7 +417,23 @@ def _from_cache(cache: tuple[str, str, str] | None, before: str, after: str) -> 
     return suggestion[len(typed):]
 
 
-def _default_client(settings: Any) -> Any:
-    from codeassist.llm import LLMClient
+def _prompt_for(assembled: AssembledContext, position: int, model: str, options: CompletionOptions) -> FimPrompt:
+    """The prompt for one endpoint of the chain: the assembled one for the section's own model (and any
+    model of the same family); rebuilt for a fallback of another family (its own FIM tokens)."""
+    if position == 0 or family_for_model(model) == assembled.prompt.family:
+        return assembled.prompt
+    ctx = assembled.cursor
+    return build_fim_prompt(model=model, prefix=ctx.prefix, suffix=ctx.suffix, snippets=assembled.snippets,
+                            language=ctx.language, path=ctx.path, stop=["\n"] if not ctx.multiline else ["\n\n\n"],
+                            context_style=options.context_style, repo=options.repo)
 
-    return LLMClient(settings.completion, purpose="completion")
+
+def _usable_answer(raw: str) -> str:
+    """"" when a completion is worth post-processing; why not otherwise (the chain then moves on)."""
+    return "" if cut_control_tokens(raw).strip() else "only control tokens"
+
+
+def _default_client(settings: Any) -> Any:
+    from codeassist.llm_chain import LLMChain
+
+    return LLMChain.from_settings(settings, "completion")

@@ -88,7 +88,7 @@ def test_breaker_skips_a_failing_endpoint_inside_its_backoff_then_probes_it(prim
     for _ in range(3):  # inside the back-off: never sent to the failing endpoint again
         text, stream = ask(c)
         assert text == "The backup answers."
-        assert "skipped for" in stream.skipped[0][1] and "HTTP 500" in stream.skipped[0][1]
+        assert "in its back-off" in stream.skipped[0][1] and "HTTP 500" in stream.skipped[0][1]
     assert len(primary.requests_of("chat")) == 1
     assert c.describe()[0]["state"] == "open"
     time.sleep(0.7)
