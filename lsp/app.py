@@ -110,7 +110,8 @@ class CodeassistServer(LanguageServer):
         counts = self.index.status() if self.index else {"files": 0, "chunks": 0, "embedded": 0}
         return {"indexState": self.index.state if self.index else "none", **counts,
                 "completionModel": self.settings.completion.model or None,
-                "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion}
+                "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion,
+                **self.engine.chain_status()}
 
     def status_changed(self) -> None:
         """Counting chunks of a big index takes milliseconds: done off the event loop."""

@@ -303,6 +303,12 @@ class CompletionEngine:
         state.cache = (before, after, text)
         return Suggestion(text, source, req.line, req.character, assembled.prompt)
 
+    def chain_status(self) -> dict:
+        """``{"completionChain": [...], "lastCompletion": {...} | None}`` for codeassist/status."""
+        client = self._client() if self._settings() is not None and self._options().model else None
+        chain = client.describe() if hasattr(client, "describe") else []
+        return {"completionChain": chain, "lastCompletion": self.last_chain}
+
     def _client(self) -> Any:
         """One LLM client per settings object (it holds the HTTP connection pool)."""
         settings = self._settings()

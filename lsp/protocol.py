@@ -15,6 +15,15 @@ Custom requests / notifications
     result ``{indexState: "none"|"building"|"lexical"|"ready"|"error", files: int, chunks: int,
     embedded: int, completionModel: str|null, chatModel: str|null, enabled: bool}``
 ``codeassist/statusChanged`` (notification, server -> client): the same object, sent when it changes.
+    Both also carry ``completionChain`` / ``chatChain``: ``[{position, endpoint, model, state:
+    "closed"|"open"|"half-open"|"probing", retryInS, lastError}]`` and ``lastCompletion``:
+    ``{servedBy, position, skipped: [[endpoint, reason]]}`` (which endpoint served the last suggestion).
+``codeassist/suggestionEvent`` (notification, client -> server): local metrics, never sent anywhere.
+    params ``{id: str, kind: "accepted"|"partial"|"dismissed", acceptedChars?: int}``; ``id`` is the
+    one in the inline item's command arguments. Being shown is counted by the server.
+
+Inline completion items carry ``command: {command: "codeassist.suggestionAccepted", arguments: [{id}]}``:
+VS Code runs it when the item is accepted; Neovim's accept mapping sends ``suggestionEvent`` instead.
 
 Commands (``workspace/executeCommand``)
 ---------------------------------------
@@ -27,6 +36,7 @@ Commands (``workspace/executeCommand``)
 ``codeassist.findSimilar``   arguments ``[{textDocument: {uri}, range}]`` -> list of Location
 ``codeassist.reindex``       no arguments -> re-indexes the workspace, reports with $/progress; ``{started: true}``
 ``codeassist.toggle``        no arguments -> enables/disables inline completion, returns ``{enabled: bool}``
+``codeassist.suggestionAccepted`` arguments ``[{id, acceptedChars?}]`` -> records the acceptance; ``null``
 
 Every ``uri`` in these params must name a file inside the workspace root; anything else (another folder,
 ``..`` segments, other schemes) is refused with an InvalidParams error saying so.
@@ -52,6 +62,7 @@ ASK = "codeassist/ask"
 ANSWER_DELTA = "codeassist/answerDelta"
 STATUS = "codeassist/status"
 STATUS_CHANGED = "codeassist/statusChanged"
+SUGGESTION_EVENT = "codeassist/suggestionEvent"
 
 # Commands
 CMD_ASK = "codeassist.ask"
@@ -60,8 +71,10 @@ CMD_WRITE_DOCSTRING = "codeassist.writeDocstring"
 CMD_FIND_SIMILAR = "codeassist.findSimilar"
 CMD_REINDEX = "codeassist.reindex"
 CMD_TOGGLE = "codeassist.toggle"
+CMD_SUGGESTION_ACCEPTED = "codeassist.suggestionAccepted"
 
-COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE)
+COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE,
+            CMD_SUGGESTION_ACCEPTED)
 
 # Code action titles (what the user sees in the lightbulb menu)
 ACTION_EXPLAIN = "codeassist: Explain this code"

@@ -11,7 +11,12 @@ import argparse
 import logging
 
 # The handler modules register their features on `server` when imported.
-from codeassist.lsp import handlers_commands, handlers_completion, handlers_sync  # noqa: F401
+from codeassist.lsp import (  # noqa: F401
+    handlers_commands,
+    handlers_completion,
+    handlers_metrics,
+    handlers_sync,
+)
 from codeassist.lsp.app import CodeassistServer, server
 
 __all__ = ["CodeassistServer", "main", "server"]

@@ -157,6 +157,14 @@ def stream_answer(console: Any, run: Any, *, live: bool) -> Any:
     return answer
 
 
+def warn_template_problems() -> None:
+    """One stderr line per broken prompt override (the built-in template was used)."""
+    from codeassist.prompting import template_problems
+
+    for problem in template_problems():
+        click.echo(f"Warning: {problem}", err=True)
+
+
 def failure_note(err: Exception) -> str:
     """The one line `ask` prints above the retrieved code when no endpoint answered."""
     return f"No answer from the chat model, so here is the most relevant code. {err}"
@@ -202,6 +210,7 @@ def ask_command(question: str, root: Path, index_dir: str | None, k: int | None,
             return
         try:
             answer = _ask(console, question, index, settings, extra, as_json=as_json, no_stream=no_stream)
+            warn_template_problems()
         except LLMError as err:
             if strict:
                 raise

@@ -10,6 +10,7 @@ export const ASK = "codeassist/ask";
 export const ANSWER_DELTA = "codeassist/answerDelta";
 export const STATUS = "codeassist/status";
 export const STATUS_CHANGED = "codeassist/statusChanged";
+export const SUGGESTION_EVENT = "codeassist/suggestionEvent";
 
 // Commands (workspace/executeCommand)
 export const CMD_ASK = "codeassist.ask";
@@ -18,8 +19,11 @@ export const CMD_WRITE_DOCSTRING = "codeassist.writeDocstring";
 export const CMD_FIND_SIMILAR = "codeassist.findSimilar";
 export const CMD_REINDEX = "codeassist.reindex";
 export const CMD_TOGGLE = "codeassist.toggle";
+// The inline item's command: VS Code runs it when the suggestion is accepted (local metrics only).
+export const CMD_SUGGESTION_ACCEPTED = "codeassist.suggestionAccepted";
 
-export const COMMANDS = [CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE];
+export const COMMANDS = [CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE,
+  CMD_SUGGESTION_ACCEPTED];
 
 // Code action titles (what the user sees in the lightbulb menu)
 export const ACTION_EXPLAIN = "codeassist: Explain this code";

@@ -8,6 +8,7 @@ local M = {
   ANSWER_DELTA = "codeassist/answerDelta",
   STATUS = "codeassist/status",
   STATUS_CHANGED = "codeassist/statusChanged",
+  SUGGESTION_EVENT = "codeassist/suggestionEvent",
 
   -- Commands (workspace/executeCommand)
   CMD_ASK = "codeassist.ask",
@@ -16,6 +17,7 @@ local M = {
   CMD_FIND_SIMILAR = "codeassist.findSimilar",
   CMD_REINDEX = "codeassist.reindex",
   CMD_TOGGLE = "codeassist.toggle",
+  CMD_SUGGESTION_ACCEPTED = "codeassist.suggestionAccepted",
 
   -- Code action titles (what the user sees in the code action menu)
   ACTION_EXPLAIN = "codeassist: Explain this code",
@@ -23,7 +25,8 @@ local M = {
   ACTION_SIMILAR = "codeassist: Find similar code",
 }
 
-M.COMMANDS = { M.CMD_ASK, M.CMD_EXPLAIN, M.CMD_WRITE_DOCSTRING, M.CMD_FIND_SIMILAR, M.CMD_REINDEX, M.CMD_TOGGLE }
+M.COMMANDS = { M.CMD_ASK, M.CMD_EXPLAIN, M.CMD_WRITE_DOCSTRING, M.CMD_FIND_SIMILAR, M.CMD_REINDEX, M.CMD_TOGGLE,
+  M.CMD_SUGGESTION_ACCEPTED }
 
 --- The LSP client name the plugin starts (and finds) the server under.
 M.CLIENT_NAME = "codeassist"
