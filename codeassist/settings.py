@@ -438,6 +438,8 @@ def apply_camel_case(options: Mapping[str, Any]) -> dict[str, Any]:
             existing = node.get(parts[-1])
             converted = apply_camel_case(value)
             node[parts[-1]] = {**existing, **converted} if isinstance(existing, dict) else converted
+        elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):  # [{"baseUrl": ...}]
+            node[parts[-1]] = [apply_camel_case(v) if isinstance(v, Mapping) else v for v in value]
         else:
             node[parts[-1]] = value
     return out
