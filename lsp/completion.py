@@ -20,16 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeassist.errors import CodeassistError
+from codeassist.lsp.completion_model import endpoint_starter, usable_answer
 from codeassist.lsp.cursor_context import CursorContext, document_language, extract_cursor_context
 from codeassist.lsp.fallback import fallback_completion
-from codeassist.lsp.fim import (
-    FimPrompt,
-    Snippet,
-    build_fim_prompt,
-    cut_control_tokens,
-    family_for_model,
-    strip_chat_answer,
-)
+from codeassist.lsp.fim import FimPrompt, Snippet, build_fim_prompt, strip_chat_answer
 from codeassist.lsp.neighbors import NeighborIndex
 from codeassist.lsp.postprocess import postprocess
 from codeassist.lsp.term_stats import TermStats, compact_query
@@ -41,7 +35,6 @@ SNIPPET_BUDGET_CHARS = 3000
 SNIPPET_MAX_CHARS = 1200
 INDEX_SNIPPETS = 3
 NEIGHBOR_SNIPPETS = 2
-SINGLE_LINE_MAX_TOKENS = 64
 MAX_NEIGHBOR_DOCUMENTS = 10
 
 
@@ -344,20 +337,8 @@ class CompletionEngine:
             return abandon.is_set() or state.generation != generation
 
         prompts: dict[int, FimPrompt] = {}
-
-        def start(ep: Any, timeout: float, log_extra: dict) -> Any:
-            prompt = prompts.setdefault(ep.position, _prompt_for(assembled, ep.position, ep.settings.model, options))
-            max_tokens = options.max_tokens if "\n" not in prompt.stop else min(options.max_tokens,
-                                                                                SINGLE_LINE_MAX_TOKENS)
-            if prompt.is_chat:
-                return ep.client.chat_stream(prompt.messages, template="fim-chat", max_tokens=max_tokens,
-                                             temperature=0.0, stop=prompt.stop or None, timeout=timeout,
-                                             log_extra=log_extra)
-            return ep.client.complete_stream(prompt.prompt, template=prompt.family, max_tokens=max_tokens,
-                                             temperature=0.0, stop=prompt.stop, timeout=timeout,
-                                             log_extra=log_extra)
-
-        stream = self._client().stream(start, accept=_usable_answer, buffered=True)
+        start = endpoint_starter(assembled.cursor, assembled.snippets, assembled.prompt, options, prompts)
+        stream = self._client().stream(start, accept=usable_answer, buffered=True)
         with state.lock:
             if dropped():
                 stream.close()
@@ -375,8 +356,8 @@ class CompletionEngine:
                     state.stream = None
             if dropped():
                 stream.close()
-        self.last_chain = {"servedBy": stream.served_by, "position": stream.position,
-                           "skipped": [list(s) for s in stream.skipped]}
+            self.last_chain = {"servedBy": stream.served_by or None, "position": stream.position,
+                               "skipped": [list(s) for s in stream.skipped]}
         return "".join(parts), prompts.get(stream.position or 0, assembled.prompt), stream
 
     def _fallback(self, assembled: AssembledContext, searcher: Any) -> str:
@@ -421,22 +402,6 @@ def _from_cache(cache: tuple[str, str, str] | None, before: str, after: str) -> 
     if not typed or not suggestion.startswith(typed) or typed == suggestion:
         return None  # nothing typed yet, typed something else, or took all of it: ask anew
     return suggestion[len(typed):]
-
-
-def _prompt_for(assembled: AssembledContext, position: int, model: str, options: CompletionOptions) -> FimPrompt:
-    """The prompt for one endpoint of the chain: the assembled one for the section's own model (and any
-    model of the same family); rebuilt for a fallback of another family (its own FIM tokens)."""
-    if position == 0 or family_for_model(model) == assembled.prompt.family:
-        return assembled.prompt
-    ctx = assembled.cursor
-    return build_fim_prompt(model=model, prefix=ctx.prefix, suffix=ctx.suffix, snippets=assembled.snippets,
-                            language=ctx.language, path=ctx.path, stop=["\n"] if not ctx.multiline else ["\n\n\n"],
-                            context_style=options.context_style, repo=options.repo)
-
-
-def _usable_answer(raw: str) -> str:
-    """"" when a completion is worth post-processing; why not otherwise (the chain then moves on)."""
-    return "" if cut_control_tokens(raw).strip() else "only control tokens"
 
 
 def _default_client(settings: Any) -> Any:

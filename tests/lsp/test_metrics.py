@@ -94,3 +94,32 @@ async def test_completion_chain_moves_to_the_fallback_endpoint(client, repo, fak
         assert current["lastCompletion"]["position"] == 1
         assert current["lastCompletion"]["skipped"] == [[f"{fake_openai.base_url} (qwen2.5-coder:1.5b)", "HTTP 503"]]
         assert current["completionChain"][0]["state"] == "open"
+
+
+async def test_every_completion_endpoint_failing_kind_the_index_completer_answers(client, repo,
+                                                                                  fake_openai: FakeOpenAI):
+    with FakeOpenAI() as gone:
+        down = gone.base_url
+    init = options(fake_openai.base_url, deadline_ms=1500)
+    init["completion"]["fallbacks"] = [{"baseUrl": down, "model": "qwen2.5-coder:1.5b"}]
+    fake_openai.script("completions", Reply(status=503))
+    await start(client, repo, init)
+    uri = open_document(client, repo / "shop" / "refill.py", TEXT)
+    item = await suggest(client, uri, TEXT)
+    # The line that followed the most similar window in shop/inventory.py.
+    assert item.insert_text == "stock[sku] = current_level + amount"
+    current = await status(client)
+    assert [s[1] for s in current["lastCompletion"]["skipped"]] == ["HTTP 503", "unreachable (connection failed)"]
+
+
+async def test_size_cap_kind_a_server_ignoring_max_tokens_cannot_flood_the_editor(client, repo,
+                                                                                 fake_openai: FakeOpenAI):
+    flood = "total += 1; " * 420_000  # ~5 MB on one line
+    fake_openai.script("completions", Reply(text=flood, chunks=[flood[i:i + 50_000]
+                                                                for i in range(0, len(flood), 50_000)]))
+    await start(client, repo, options(fake_openai.base_url))
+    text = "def count(items):\n    total = 0\n    for item in items: "
+    uri = open_document(client, repo / "shop" / "count.py", text)
+    item = await suggest(client, uri, text)
+    sent = fake_openai.requests_of("completions")[0].json["max_tokens"]
+    assert 0 < len(item.insert_text) <= sent * 6  # the client stopped reading at ~6 characters per token
