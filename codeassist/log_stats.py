@@ -100,3 +100,18 @@ def _chains(log: PromptLog, since: str) -> dict[str, dict[str, Any]]:
         total = entry["requests"]
         entry["fallback_rate"] = round((entry["fallback"] + entry["none"]) / total, 3) if total else None
     return chains
+
+
+def last_served(log: PromptLog | None) -> dict[str, dict[str, Any]]:
+    """Per role, how its last request went: ``{servedBy, position, skipped, ts}``; servedBy is None when
+    every endpoint failed (completion then used the index completer)."""
+    if log is None:
+        return {}
+    rows = log.query("SELECT purpose, request_id, endpoint, model, chain_position, status, skipped, ts FROM requests "
+                     "WHERE id IN (SELECT MAX(id) FROM requests WHERE request_id != '' GROUP BY purpose)")
+    result = {}
+    for row in rows:
+        served = f"{row['endpoint']} ({row['model']})" if row["status"] != "failed" and row["endpoint"] else None
+        result[row["purpose"]] = {"servedBy": served, "position": row["chain_position"] if served else None,
+                                  "status": row["status"], "skipped": row["skipped"], "ts": row["ts"]}
+    return result

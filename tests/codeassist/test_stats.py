@@ -68,3 +68,22 @@ def test_retention_drops_rows_older_than_max_days() -> None:
     settings = load_settings(None, {"log": {"max_days": 30}}, env={})
     kept = PromptLog.from_settings(settings).query("SELECT suggestion_id FROM events")
     assert [row["suggestion_id"] for row in kept] == ["new"]
+
+
+def test_doctor_checks_every_endpoint_of_the_chain_and_says_which_served_last(fake_openai: FakeOpenAI,
+                                                                             tmp_path) -> None:
+    with FakeOpenAI() as gone:
+        down = gone.base_url
+    (tmp_path / ".codeassist.toml").write_text(
+        f'[chat]\nmodel = "fake-chat"\nbase_url = "{down}"\nmax_retries = 0\n'
+        f'[[chat.fallbacks]]\nbase_url = "{fake_openai.base_url}"\nmodel = "fake-chat"\n', encoding="utf-8")
+    settings = load_settings(tmp_path, env={})
+    with LLMChain.from_settings(settings, "chat").chat_stream([{"role": "user", "content": "q"}]) as stream:
+        "".join(stream)
+    result = CliRunner().invoke(cli, ["doctor", "--root", str(tmp_path), "--json"])
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["chat endpoint"]["status"] == "fail"
+    assert checks["chat fallback 1"]["status"] == "ok" and not checks["chat fallback 1"]["required"]
+    last = checks["last chat request"]
+    assert f"served by {fake_openai.base_url} (fake-chat)" in last["detail"]
+    assert f"skipped {down} (fake-chat): unreachable" in last["detail"]
