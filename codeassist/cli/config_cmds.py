@@ -184,11 +184,14 @@ def log_command(n: int, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "time", "purpose", "model", "template", "ms", "tokens in/out", "status")
+    table = Table("id", "time", "purpose", "endpoint (chain #)", "model", "template", "ms", "tokens in/out",
+                  "status", "skipped before it")
     for row in rows:
         template = f"{row['template']}@{row['template_version']}" if row["template"] else ""
         tokens = f"{row['prompt_tokens'] or '?'}/{row['completion_tokens'] or '?'}"
         status = row["status"] + (f": {row['error'][:60]}" if row["error"] else "")
-        table.add_row(str(row["id"]), row["ts"], row["purpose"], row["model"], template,
-                      str(row["latency_ms"] or ""), tokens, status)
+        position = row.get("chain_position")
+        endpoint = (row["endpoint"] or "(none answered)") + (f" (#{position})" if position is not None else "")
+        table.add_row(str(row["id"]), row["ts"], row["purpose"], endpoint, row["model"], template,
+                      str(row["latency_ms"] or ""), tokens, status, (row.get("skipped") or "")[:80])
     Console(width=160).print(table)
