@@ -111,7 +111,15 @@ class CodeassistServer(LanguageServer):
         return {"indexState": self.index.state if self.index else "none", **counts,
                 "completionModel": self.settings.completion.model or None,
                 "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion,
-                **self.engine.chain_status()}
+                **self.engine.chain_status(), "chatChain": self._chat_chain()}
+
+    def _chat_chain(self) -> list[dict]:
+        """The [chat] chain's endpoints and breaker states (breakers are per process, shared by clients)."""
+        if not self.settings.chat.model:
+            return []
+        from codeassist.llm_chain import LLMChain
+
+        return LLMChain(self.settings.chat, purpose="chat").describe()
 
     def status_changed(self) -> None:
         """Counting chunks of a big index takes milliseconds: done off the event loop."""

@@ -35,10 +35,12 @@ def endpoint_starter(ctx: CursorContext, snippets: list[Snippet], assembled: Fim
         max_tokens = options.max_tokens if "\n" not in prompt.stop else min(options.max_tokens,
                                                                             SINGLE_LINE_MAX_TOKENS)
         if prompt.is_chat:
-            return ep.client.chat_stream(prompt.messages, template="fim-chat", max_tokens=max_tokens,
+            return ep.client.chat_stream(prompt.messages, template="fim-chat", template_version=prompt.version,
+                                         max_tokens=max_tokens,
                                          temperature=0.0, stop=prompt.stop or None, timeout=timeout,
                                          log_extra=log_extra)
-        return ep.client.complete_stream(prompt.prompt, template=prompt.family, max_tokens=max_tokens,
+        return ep.client.complete_stream(prompt.prompt, template=f"fim-{prompt.family}",
+                                         template_version=prompt.version, max_tokens=max_tokens,
                                          temperature=0.0, stop=prompt.stop, timeout=timeout, log_extra=log_extra)
 
     return start

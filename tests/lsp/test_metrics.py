@@ -77,6 +77,11 @@ async def test_metrics_count_acceptances_from_the_client(client, repo, fake_open
     current = await status(client)
     assert current["lastCompletion"]["servedBy"] == f"{fake_openai.base_url} (qwen2.5-coder:1.5b)"
     assert current["completionChain"][0]["state"] == "closed"
+    assert [e["model"] for e in current["chatChain"]] == ["fake-chat"]
+    # Every completion request is a prompt-log row naming its FIM template and version.
+    rows = PromptLog().query("SELECT template, template_version, chain_position, status FROM requests "
+                             "WHERE purpose = 'completion'")
+    assert {tuple(row) for row in rows} == {("fim-qwen", "1+context.1", 0, "ok")}
 
 
 async def test_completion_chain_moves_to_the_fallback_endpoint(client, repo, fake_openai: FakeOpenAI):
