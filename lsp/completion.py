@@ -270,10 +270,10 @@ class CompletionEngine:
                 raw, used, _ = await asyncio.wait_for(asyncio.shield(model_call), timeout=options.deadline_ms / 1000)
                 if state.generation != generation:
                     return None
-                if used.is_chat:
-                    raw = strip_chat_answer(raw)
-                text = validate_suggestion(postprocess(raw, assembled.cursor), req.text, req.line, req.character,
-                                           assembled.cursor.language)
+                # Post-processing and the syntax check (a parse or two, ~1 ms) run off the event loop.
+                text = await loop.run_in_executor(self._executor, _finish_suggestion, raw, used, assembled, req)
+                if state.generation != generation:
+                    return None
             except TimeoutError:
                 log.info("completion model missed the %d ms deadline; using the index", options.deadline_ms)
                 abandon.set()
@@ -369,6 +369,14 @@ class CompletionEngine:
         except CodeassistError as err:
             log.info("fallback skipped: %s", err)
             return ""
+
+
+def _finish_suggestion(raw: str, used: FimPrompt, assembled: AssembledContext, req: CompletionRequest) -> str:
+    """The model's raw text as a suggestion: unwrapped (chat prompts), post-processed, syntax-checked."""
+    if used.is_chat:
+        raw = strip_chat_answer(raw)
+    return validate_suggestion(postprocess(raw, assembled.cursor), req.text, req.line, req.character,
+                               assembled.cursor.language)
 
 
 def _close_stream(state: _DocState, generation: int | None = None) -> None:
