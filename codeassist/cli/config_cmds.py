@@ -35,7 +35,6 @@ def config_show(root: Path, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"# sources (lowest precedence first): defaults, {', '.join(data['sources']) or '(none)'}")
-    click.echo(f"log = {json.dumps(data['log'])}")
     for section, values in data.items():
         if not isinstance(values, dict):
             continue
