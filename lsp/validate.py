@@ -15,7 +15,9 @@ Only the region around the cursor is parsed: from the nearest line before it tha
 lines. Parsing a whole 2,000-line file costs tens of ms; the region costs well under one. Cutting the
 region mid-construct adds errors at its edges, so only errors that touch the lines of the insertion
 (from the cursor's line to `WINDOW_AFTER` lines past the inserted text) are counted, with and without
-the suggestion; only the difference counts. Pure apart from the (cached, per-thread) parser.
+the suggestion; only the difference counts. When even a wide region is cut and the code around the
+cursor does not parse without the suggestion (a docstring or table literal longer than the region),
+there is no reliable verdict and the suggestion is kept. Pure apart from the (cached, per-thread) parser.
 """
 
 from __future__ import annotations
@@ -58,7 +60,12 @@ def validate_suggestion(text: str, document: str, line: int, character: int, lan
         if not wide:
             wide.append(_SyntaxCheck(parser, lines, line, line_prefix, line_suffix, WIDE_LINES_BEFORE,
                                      WIDE_LINES_AFTER))
-        return wide[0].adds_errors(candidate)
+        if not wide[0].adds_errors(candidate):
+            return False
+        # Still cut, and the code around the cursor does not parse even without the suggestion (the
+        # cursor is inside a construct longer than the region: a long docstring, a big table literal):
+        # no reliable verdict, so the suggestion is not rejected.
+        return not (wide[0].cut and wide[0].baseline_errors() > 0)
 
     if not adds_errors(text):
         return text
@@ -96,10 +103,14 @@ class _SyntaxCheck:
                    if not (self._cut_start and start == 0)
                    and not (self._cut_end and end >= last_row and start < self._cursor_row))
 
-    def adds_errors(self, inserted: str) -> bool:
+    def baseline_errors(self) -> int:
+        """Errors near the cursor without any insertion."""
         if self._allowed is None:
             self._allowed = self.errors("")
-        return self.errors(inserted) > self._allowed
+        return self._allowed
+
+    def adds_errors(self, inserted: str) -> bool:
+        return self.errors(inserted) > self.baseline_errors()
 
 
 def repeats_following_lines(text: str, line_prefix: str, line_suffix: str, following: list[str]) -> bool:
