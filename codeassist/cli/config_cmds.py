@@ -33,7 +33,6 @@ def config_show(root: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"# sources (lowest precedence first): defaults, {', '.join(data['sources']) or '(none)'}")
-    click.echo(f"log = {json.dumps(data['log'])}")
     for section, values in data.items():
         if not isinstance(values, dict):
             continue
@@ -46,12 +45,25 @@ def _check(name: str, status: str, detail: str, fix: str = "", required: bool = 
     return {"name": name, "status": status, "detail": detail, "fix": fix, "required": required}
 
 
-def _endpoint_check(settings: Any, section: str, required: bool) -> dict[str, Any]:
+def _chain_checks(settings: Any, section: str, required: bool) -> list[dict[str, Any]]:
+    """The section's own endpoint, then each of its fallbacks (never required: the chain moves on)."""
+    from codeassist.llm_chain import chain_settings
+
+    checks = [_endpoint_check(settings, section, required)]
+    section_settings = getattr(settings, section)
+    for position, (endpoint, _) in enumerate(chain_settings(section_settings)[1:], start=1):
+        checks.append(_endpoint_check(settings, section, False, endpoint=endpoint,
+                                      name=f"{section} fallback {position}"))
+    return checks
+
+
+def _endpoint_check(settings: Any, section: str, required: bool, *, endpoint: Any = None,
+                    name: str = "") -> dict[str, Any]:
     from codeassist.errors import LLMError
     from codeassist.llm import LLMClient
 
-    endpoint = getattr(settings, section)
-    name = f"{section} endpoint"
+    endpoint = endpoint or getattr(settings, section)
+    name = name or f"{section} endpoint"
     env = f"CODEASSIST_{section.upper()}_MODEL"
     if not endpoint.model:
         what = {"chat": "ask/chat show retrieved code only", "completion": "completion uses the local "
@@ -101,6 +113,23 @@ def _index_check(root: Path, settings: Any) -> dict[str, Any]:
     return _check("index", "ok", detail)
 
 
+def _last_served_checks(settings: Any) -> list[dict[str, Any]]:
+    """From the prompt log: which endpoint served each role's last request, and why others were skipped."""
+    from codeassist.log_stats import last_served
+    from codeassist.promptlog import PromptLog
+
+    checks = []
+    for purpose, last in sorted(last_served(PromptLog.from_settings(settings)).items()):
+        skipped = f"; skipped {last['skipped']}" if last["skipped"] else ""
+        if last["servedBy"]:
+            checks.append(_check(f"last {purpose} request", "ok" if not skipped else "warn",
+                                 f"{last['ts']}: served by {last['servedBy']}{skipped}", "", False))
+        else:
+            checks.append(_check(f"last {purpose} request", "warn", f"{last['ts']}: every endpoint failed{skipped}",
+                                 "check the endpoints above", False))
+    return checks
+
+
 @cli.command("doctor")
 @root_option
 @json_option('Print {"ok", "checks": [{name, status, detail, fix, required}]}.')
@@ -110,12 +139,13 @@ def doctor_command(root: Path | None, as_json: bool) -> None:
     root, settings = where.root, where.settings
     checks = [
         _weights_check(settings),
-        _endpoint_check(settings, "chat", True),
-        _endpoint_check(settings, "completion", True),
+        *_chain_checks(settings, "chat", True),
+        *_chain_checks(settings, "completion", True),
         _index_check(root, settings),
     ]
     if settings.embeddings.provider == "openai":
         checks[0]["name"] = "embeddings endpoint"
+    checks += _last_served_checks(settings)
     ok = not any(c["status"] == "fail" and c["required"] for c in checks)
     if as_json:
         click.echo(json.dumps({"ok": ok, "checks": checks}, indent=2))
@@ -152,19 +182,23 @@ def log_command(n: int, as_json: bool) -> None:
     from rich.table import Table
 
     console = Console()
-    columns = ("id", "time", "purpose", "model", "template", "ms", "tokens in/out", "status")
+    columns = ("id", "time", "purpose", "endpoint (chain #)", "model", "template", "ms", "tokens in/out",
+               "status", "skipped before it")
     table = Table(*columns)
     lines = ["\t".join(columns)]
     for row in rows:
         template = f"{row['template']}@{row['template_version']}" if row["template"] else ""
         tokens = f"{row['prompt_tokens'] or '?'}/{row['completion_tokens'] or '?'}"
         error = row["error"] or ""
-        cells = [str(row["id"]), row["ts"], row["purpose"], row["model"], template, str(row["latency_ms"] or ""),
-                 tokens, row["status"]]
-        # A terminal gets a table with the error's start; a pipe gets whole tab-separated lines.
-        table.add_row(*cells[:-1], cells[-1] + (f": {error[:60]}" if error else ""))
-        lines.append("\t".join([*cells[:-1], cells[-1] + (f": {error}" if error else "")]).replace("\n", " "))
+        position = row.get("chain_position")
+        endpoint = (row["endpoint"] or "(none answered)") + (f" (#{position})" if position is not None else "")
+        skipped = row.get("skipped") or ""
+        head = [str(row["id"]), row["ts"], row["purpose"], endpoint, row["model"], template,
+                str(row["latency_ms"] or ""), tokens]
+        # A terminal gets a table with the start of long cells; a pipe gets whole tab-separated lines.
+        table.add_row(*head, row["status"] + (f": {error[:60]}" if error else ""), skipped[:80])
+        lines.append("\t".join([*head, row["status"] + (f": {error}" if error else ""), skipped]).replace("\n", " "))
     if console.is_terminal:
-        console.print(table)
+        Console(width=max(console.width, 160)).print(table)
     else:
         click.echo("\n".join(lines))

@@ -182,6 +182,10 @@ def status_command(path: Path | None, root_opt: Path | None, index_dir: str | No
     with open_index(where.root, where.index_dir) as index:
         info = index.status()
         info["stale_files"] = index.stale_files(where.settings.index.to_index_config())
+    from codeassist.log_stats import last_served
+    from codeassist.promptlog import PromptLog
+
+    info["models"] = last_served(PromptLog.from_settings(where.settings))  # which endpoint served the last requests
     if as_json:
         _echo_json(info)
         return
@@ -198,3 +202,7 @@ def status_command(path: Path | None, root_opt: Path | None, index_dir: str | No
     click.echo(f"root: {info['root']}\nindex: {info['index_dir']}\nfiles: {info['files']}\n"
                f"chunks: {info['chunks']} (embedded: {info['embedded']:,} of {info['chunks']:,})\n"
                f"languages: {langs}\nlast update: {updated}\n{stale_line}")
+    for purpose, last in sorted(info["models"].items()):
+        served = last["servedBy"] or "no endpoint (all failed)"
+        skipped = f"; skipped {last['skipped']}" if last["skipped"] else ""
+        click.echo(f"last {purpose} request ({last['ts']}): served by {served}{skipped}")
