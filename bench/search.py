@@ -31,6 +31,7 @@ from corpus import CACHE  # noqa: E402
 from retrieval import build  # noqa: E402
 
 from codeassist.indexer import open_index  # noqa: E402
+from codeassist.indexer.embedding_cache import decode_vector  # noqa: E402
 from codeassist.indexer.model import Chunk  # noqa: E402
 from codeassist.indexer.pipeline import VECTORS_NAME, index_repository  # noqa: E402
 from codeassist.indexer.store import Store, text_hash  # noqa: E402
@@ -75,7 +76,7 @@ def replicate(base_dir: Path, target: Path, size: int, seed: int = 7) -> None:
                 marked = f"{text}\n# copy {copy}" if copy else text
                 chunks.append(Chunk(start, end, kind, f"{symbol}_c{copy}" if (copy and symbol) else symbol,
                                     marked, clang))
-                vec = np.frombuffer(blob, dtype=np.float32)
+                vec = decode_vector(blob)
                 if copy:
                     vec = vec + rng.normal(0, 0.02, dim).astype(np.float32)
                     vec /= np.linalg.norm(vec)

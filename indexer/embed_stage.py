@@ -56,11 +56,12 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
             for chunk in page:
                 if chunk.vector is not None:
                     ids.append(chunk.id)
-                    rows.append(np.frombuffer(chunk.vector, dtype=np.float32))
+                    rows.append(chunk.vector)
                     continue
                 if chunk.text_hash not in by_hash:
                     by_hash[chunk.text_hash] = []
-                    firsts.append((chunk.text_hash, document_text(chunk.path, chunk.symbol, chunk.kind, chunk.text)))
+                    firsts.append((chunk.text_hash, document_text(chunk.path, chunk.symbol, chunk.kind, chunk.text,
+                                                                 chunk.header)))
                 by_hash[chunk.text_hash].append(chunk.id)
             if ids:
                 vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(rows))

@@ -1,6 +1,10 @@
 """The embedding cache half of the store: vectors keyed by (chunk text hash, model id), so a chunk body
 seen once is never embedded again (renames, branch switches and re-chunking cost nothing), and the
-pages of chunks the embed stage still has to put into FAISS."""
+pages of chunks the embed stage still has to put into FAISS.
+
+Vectors are stored as float16 (2 bytes per dimension): half the size of float32, and unit vectors lose
+nothing a ranking can see (cosine error < 1e-3; bench/retrieval.py measures the recall cost). Callers
+get float32 rows (`decode_vector`)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,22 @@ import numpy as np
 
 # Rows per page when the embed stage streams chunks out of the database.
 EMBED_PAGE = 4096
+VECTOR_DTYPE = np.float16
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    """A float vector as the cache stores it (float16 bytes)."""
+    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
+
+
+def decode_vector(blob: bytes) -> np.ndarray:
+    """The float32 vector of a cached blob (see `encode_vector`)."""
+    return np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
+
+
+def fp16_from_fp32_blob(blob: bytes | None) -> bytes | None:
+    """SQL function for migration 3: a float32 blob re-encoded as float16."""
+    return None if blob is None else encode_vector(np.frombuffer(blob, dtype=np.float32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +44,8 @@ class PendingChunk:
     symbol: str
     kind: str
     text: str
-    vector: bytes | None
+    vector: np.ndarray | None  # float32, decoded from the cache
+    header: str = ""  # the signature of the definition this chunk is a fragment of
 
 
 class EmbeddingCacheMixin:
@@ -72,19 +93,20 @@ class EmbeddingCacheMixin:
                     piece = part[sub : sub + 500]
                     marks = ",".join("?" * len(piece))
                     rows += self.db.execute(
-                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector FROM chunks c"
+                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector, c.header FROM chunks c"
                         " JOIN files f ON f.id = c.file_id LEFT JOIN embeddings e"
                         " ON e.text_hash = c.text_hash AND e.model_id = ?"
                         f" WHERE c.id IN ({marks}) ORDER BY c.id",
                         (model_id, *piece),
                     ).fetchall()
-                yield [PendingChunk(*row) for row in rows]
+                yield [PendingChunk(*row[:6], None if row[6] is None else decode_vector(row[6]), row[7])
+                       for row in rows]
 
     def put_embeddings(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO embeddings(text_hash, model_id, vector) VALUES (?, ?, ?)",
-                ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items),
+                ((h, model_id, encode_vector(v)) for h, v in items),
             )
 
     def cached_vectors(self, model_id: str, chunk_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +127,7 @@ class EmbeddingCacheMixin:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        vectors = np.vstack([decode_vector(r[1]) for r in rows])
         return ids_arr, vectors
 
     def all_chunk_ids(self) -> np.ndarray:
