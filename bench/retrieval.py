@@ -10,9 +10,8 @@ prints MRR@10 and recall@5 for:
     -adaptive, -exact, -roles, -second     hybrid without one step of ranking.py
     baseline                               RRF and none of the steps (the ranking before issue 13)
     -stemming                              FTS rebuilt without stemming (lexical and hybrid)
-    detail=full                            FTS with positions (the size it costs, the quality it buys)
     code-view                              the previous embedding view (raw body, 256 word pieces)
-    fp16-cache                             FAISS rebuilt from the float16 embedding cache
+    int8-cache                             FAISS rebuilt from the int8 embedding cache
 
 Indexes live under $CODEASSIST_BENCH_CACHE/retrieval/ and are reused (the embedding cache makes a
 re-run cheap). Targets: bench/README in the issue: hybrid >= max(lexical, dense) + 0.03 on each held-out
@@ -26,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
 import sys
 import time
 from dataclasses import replace
@@ -114,18 +112,6 @@ def copy_index(src: Path, name: str) -> Path:
     return dest
 
 
-def with_fts(src: Path, name: str, detail: str) -> Path:
-    """A copy of the index whose FTS table is recreated (refilled on open) with another detail."""
-    dest = copy_index(src, name)
-    db = sqlite3.connect(dest / "index.db")
-    db.executescript(f"""DROP TABLE chunks_fts; CREATE VIRTUAL TABLE chunks_fts USING fts5(symbol, path, body,
-        content='', detail={detail}, tokenize='unicode61 remove_diacritics 2');
-        DELETE FROM meta WHERE key = 'fts_version';""")
-    db.commit()
-    db.close()
-    return dest
-
-
 def kb_per_chunk(directory: Path, chunks: int) -> float:
     size = sum(p.stat().st_size for p in directory.iterdir() if p.is_file())
     return round(size / 1024 / max(1, chunks), 2)
@@ -163,14 +149,11 @@ def corpus_report(corpus: Corpus, args) -> dict:
     }
     if args.tune:
         for dw in (0.4, 0.5, 0.6, 0.7):
-            for iw in (0.2, 0.3, 0.45):
-                for nw in (0.0, 0.1, 0.2, 0.3):
+            for iw in (0.2, 0.4):
+                for nw in (0.0, 0.15, 0.3):
                     configs[f"tune dw={dw} iw={iw} nw={nw}"] = ("hybrid", replace(
                         default, dense_weight=dw, identifier_dense_weight=iw, name_overlap_weight=nw))
     results = run_configs(tree, directory, queries, configs)
-    results.update({f"{k}/detail=full": v for k, v in run_configs(
-        tree, with_fts(directory, "full", "full"), queries,
-        {"lexical": ("lexical", default), "hybrid": ("hybrid", default)}).items()})
     lexical.set_stemming(False)
     try:
         results.update({f"{k}/-stemming": v for k, v in run_configs(
@@ -178,12 +161,12 @@ def corpus_report(corpus: Corpus, args) -> dict:
             {"lexical": ("lexical", default), "hybrid": ("hybrid", default)}).items()})
     finally:
         lexical.set_stemming(True)
-    rebuilt = copy_index(directory, "fp16")
+    rebuilt = copy_index(directory, "int8")
     (rebuilt / VECTORS_NAME).unlink()
-    results.update({f"{k}/fp16-cache": v for k, v in run_configs(
+    results.update({f"{k}/int8-cache": v for k, v in run_configs(
         tree, rebuilt, queries, {"dense": ("dense", default)}).items()})
     sizes = {"kb_per_chunk": kb_per_chunk(directory, built["chunks"]),
-             "kb_per_chunk_detail_full": kb_per_chunk(directory.parent / f"{directory.name}-full", built["chunks"])}
+             "kb_per_chunk_faiss": round((directory / VECTORS_NAME).stat().st_size / 1024 / max(1, built["chunks"]), 2)}
     if not args.skip_code_view:
         old = ensure_index(corpus, tree, "code", 256)
         embedding_view.VIEW = "nl"

@@ -27,8 +27,8 @@ import numpy as np
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
-from corpus import CACHE  # noqa: E402
-from retrieval import build  # noqa: E402
+from corpus import CACHE, build_corpus  # noqa: E402
+from retrieval_corpora import blank_python  # noqa: E402
 
 from codeassist.indexer import open_index  # noqa: E402
 from codeassist.indexer.embedding_cache import decode_vector  # noqa: E402
@@ -37,13 +37,26 @@ from codeassist.indexer.pipeline import VECTORS_NAME, index_repository  # noqa: 
 from codeassist.indexer.store import Store, text_hash  # noqa: E402
 from codeassist.indexer.vector_sync import sync_vectors  # noqa: E402
 
+SITE_PACKAGES = ("click", "rich", "pygls", "platformdirs", "pathspec")
+
+
+def doc_queries(corpus: Path) -> list[str]:
+    """First sentences of the corpus's function docstrings: realistic query texts."""
+    texts = []
+    for path in sorted(corpus.rglob("*.py")):
+        try:
+            texts += [text for text, *_ in blank_python(path.read_text(encoding="utf-8"))[1]]
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+    return texts
+
 
 def base_index() -> tuple[Path, Path]:
-    corpus = CACHE / "retrieval-corpus"
+    corpus = CACHE / "search-corpus"
     if not corpus.exists():
-        build(corpus)
-    index_dir = CACHE / "retrieval-index"
-    index_repository(corpus, index_dir)  # incremental: free when bench/retrieval.py already built it
+        build_corpus(SITE_PACKAGES, "search-corpus")
+    index_dir = CACHE / "search-index"
+    index_repository(corpus, index_dir)  # incremental: free after the first run
     return corpus, index_dir
 
 
@@ -132,7 +145,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     corpus, base_dir = base_index()
-    queries = [q.text for q in build(CACHE / "retrieval-corpus")][:: 3][: args.queries]
+    queries = doc_queries(corpus)[:: 3][: args.queries]
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         target = CACHE / f"search-{size}"

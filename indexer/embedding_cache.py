@@ -2,9 +2,10 @@
 seen once is never embedded again (renames, branch switches and re-chunking cost nothing), and the
 pages of chunks the embed stage still has to put into FAISS.
 
-Vectors are stored as float16 (2 bytes per dimension): half the size of float32, and unit vectors lose
-nothing a ranking can see (cosine error < 1e-3; bench/retrieval.py measures the recall cost). Callers
-get float32 rows (`decode_vector`)."""
+Vectors are stored as 8-bit integers with one float32 scale per vector (``max|x| / 127``): 388 bytes
+for 384 dimensions instead of 1,536 in float32. For unit vectors the error per component is at most
+``max|x| / 254`` (~1e-3), far below what changes a ranking; bench/retrieval.py measures the recall cost
+by rebuilding FAISS from the cache ("int8-cache"). Callers get float32 rows (`decode_vector`)."""
 
 from __future__ import annotations
 
@@ -16,21 +17,26 @@ import numpy as np
 
 # Rows per page when the embed stage streams chunks out of the database.
 EMBED_PAGE = 4096
-VECTOR_DTYPE = np.float16
+_SCALE = np.dtype("<f4")
 
 
 def encode_vector(vector: np.ndarray) -> bytes:
-    """A float vector as the cache stores it (float16 bytes)."""
-    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
+    """A float vector as the cache stores it: a float32 scale, then one int8 per dimension."""
+    vector = np.asarray(vector, dtype=np.float32)
+    peak = float(np.abs(vector).max()) if vector.size else 0.0
+    scale = peak / 127.0 if peak > 0 else 1.0
+    codes = np.clip(np.rint(vector / scale), -127, 127).astype(np.int8)
+    return np.asarray([scale], dtype=_SCALE).tobytes() + codes.tobytes()
 
 
 def decode_vector(blob: bytes) -> np.ndarray:
     """The float32 vector of a cached blob (see `encode_vector`)."""
-    return np.frombuffer(blob, dtype=VECTOR_DTYPE).astype(np.float32)
+    scale = np.frombuffer(blob, dtype=_SCALE, count=1)[0]
+    return np.frombuffer(blob, dtype=np.int8, offset=_SCALE.itemsize).astype(np.float32) * scale
 
 
-def fp16_from_fp32_blob(blob: bytes | None) -> bytes | None:
-    """SQL function for migration 3: a float32 blob re-encoded as float16."""
+def int8_from_fp32_blob(blob: bytes | None) -> bytes | None:
+    """SQL function for migration 3: a float32 blob (the cache's format before it) re-encoded."""
     return None if blob is None else encode_vector(np.frombuffer(blob, dtype=np.float32))
 
 

@@ -2,8 +2,8 @@
 
 Steps (each one can be turned off in `RankingOptions`, which is how bench/retrieval.py ablates them):
 
-1. Fusion. ``weighted`` (default): each list's scores are min-max normalised over its own candidates and
-   added with weights; ``rrf``: reciprocal rank fusion (`search.reciprocal_rank_fusion`). Normalised
+1. Fusion. ``weighted`` (default): each list's scores are normalised over its own candidates (BM25 as a
+   ratio to the best, cosine min-max) and added with weights; ``rrf``: reciprocal rank fusion (`search.reciprocal_rank_fusion`). Normalised
    scores keep the *margin* a retriever is sure by, which RRF throws away: an exact lexical first hit far
    ahead of the rest stays first instead of sinking under chunks both retrievers found half-heartedly.
 2. Query-dependent weights: a query that looks like an identifier (``parseHeader``, ``Client.send``,
@@ -114,7 +114,8 @@ def query_shape(query: str) -> QueryShape:
     words = query.split()
     shaped = [w for w in words if _IDENTIFIER_SHAPE.search(w)]
     plain = [w for w in words if w.lower() not in STOPWORDS]
-    identifier_like = bool(words) and (len(words) == 1 or (bool(shaped) and len(plain) <= 3))
+    # "parse_header", "Client.send", "func parseHeader": a name, not a sentence that mentions one.
+    identifier_like = bool(words) and (len(words) == 1 or (bool(shaped) and len(plain) <= 2))
     names: set[str] = set()
     for word in shaped if len(words) > 1 else words:
         parts = _NAME.findall(word)
@@ -140,11 +141,15 @@ class CandidateInfo:
     kind: str
 
 
-def _normalised(scored: Sequence[tuple[int, float]]) -> dict[int, float]:
+def _normalised(scored: Sequence[tuple[int, float]], *, ratio: bool) -> dict[int, float]:
+    """Scores mapped to [0, 1]. `ratio`: divide by the best (BM25, where 0 means no match, so the ratio
+    keeps meaning); otherwise min-max (cosine, whose floor depends on the model and the corpus)."""
     if not scored:
         return {}
     values = [s for _, s in scored]
     top, low = max(values), min(values)
+    if ratio:
+        return {cid: s / top if top > 0 else 1.0 for cid, s in scored}
     span = top - low
     if span <= 1e-12:
         return {cid: 1.0 for cid, _ in scored}
@@ -171,7 +176,7 @@ def fuse(lexical: Sequence[tuple[int, float]], dense: Sequence[tuple[int, float]
         return {cid: score for cid, score, _ in fused}, found_by
     scores: dict[int, float] = {}
     for name, scored in lists.items():
-        for cid, value in _normalised(scored).items():
+        for cid, value in _normalised(scored, ratio=name == "lexical").items():
             scores[cid] = scores.get(cid, 0.0) + weights[name] * value
     return scores, found_by
 

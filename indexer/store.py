@@ -22,7 +22,7 @@ from codeassist.indexer.embedding_cache import (
     EMBED_PAGE,
     EmbeddingCacheMixin,
     PendingChunk,
-    fp16_from_fp32_blob,
+    int8_from_fp32_blob,
 )
 from codeassist.indexer.errors import IndexCorrupt
 from codeassist.indexer.index_dir import default_index_dir, resolve_index_dir
@@ -99,7 +99,7 @@ class Store(EmbeddingCacheMixin):
             self.index_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            self.db.create_function("codeassist_fp16", 1, fp16_from_fp32_blob, deterministic=True)
+            self.db.create_function("codeassist_int8", 1, int8_from_fp32_blob, deterministic=True)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")

@@ -9,7 +9,7 @@ Tables
     chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; stemmed code-aware tokens
         (lexical.py; a change of the token rules refills it on open)
     embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded;
-        vectors are float16 (migration 3; `embedding_cache.encode_vector`)
+        vectors are int8 + a scale (migration 3; `embedding_cache.encode_vector`)
     meta(key, value)
 """
 
@@ -77,14 +77,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files_v2 RENAME TO files;
     CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
     """,
-    # 3: the embedding cache holds float16 (half the bytes; the recall cost is measured by
-    # bench/retrieval.py): codeassist_fp16() is a function the Store registers on its connection.
+    # 3: the embedding cache holds int8 codes with a per-vector scale (a quarter of the bytes; the recall
+    # cost is measured by bench/retrieval.py): codeassist_int8() is a function the Store registers.
     # (FTS5's detail=column would save a little more, but a contentless detail=column table gives
     # bm25() 0 for every row, so the FTS table stays as it is.)
     # The chunks of a split definition carry its signature (`Chunk.header`); old chunks have none
     # until their file is re-chunked.
     """
-    UPDATE embeddings SET vector = codeassist_fp16(vector);
+    UPDATE embeddings SET vector = codeassist_int8(vector);
     ALTER TABLE chunks ADD COLUMN header TEXT NOT NULL DEFAULT ''
     """,
 ]
