@@ -3,7 +3,8 @@
 One database per index, in WAL mode, schema through numbered migrations run on open. Only this module
 (and `vectors.py` for the FAISS file) touches the index directory's files.
 
-Tables: see `store_schema.py`. The embedding cache's methods live in `embedding_cache.py`, the index
+Tables: see `store_schema.py`. The embedding cache's methods live in `embedding_cache.py`, the symbol
+graph's in `symbol_store.py`, the index
 folder's location in `index_dir.py`; lexical tokens and query terms are the business of `lexical.py`.
 """
 
@@ -36,6 +37,7 @@ from codeassist.indexer.lexical import (
 )
 from codeassist.indexer.model import Chunk
 from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS
+from codeassist.indexer.symbol_store import SymbolStoreMixin
 
 __all__ = ["DB_NAME", "EMBED_PAGE", "ChunkRow", "FileState", "PendingChunk", "Store", "content_hash",
            "default_index_dir", "resolve_index_dir", "text_hash"]
@@ -86,7 +88,7 @@ def _fts_version() -> str:
     return f"{FTS_VERSION}:{token_rules()}"
 
 
-class Store(EmbeddingCacheMixin):
+class Store(EmbeddingCacheMixin, SymbolStoreMixin):
     """A connection to one index database. Not thread-safe: one Store per thread."""
 
     def __init__(self, index_dir: Path, *, create: bool = True, readonly: bool = False) -> None:

@@ -11,7 +11,7 @@ import argparse
 import logging
 
 # The handler modules register their features on `server` when imported.
-from codeassist.lsp import handlers_commands, handlers_completion, handlers_sync  # noqa: F401
+from codeassist.lsp import handlers_commands, handlers_completion, handlers_symbols, handlers_sync  # noqa: F401
 from codeassist.lsp.app import CodeassistServer, server
 
 __all__ = ["CodeassistServer", "main", "server"]

@@ -32,7 +32,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `cli`; each keeps heavy imports local.
     import importlib
 
-    for name in ("index_cmds", "model_cmds", "ask_cmds", "config_cmds"):
+    for name in ("index_cmds", "model_cmds", "ask_cmds", "config_cmds", "symbol_cmds"):
         importlib.import_module(f"codeassist.cli.{name}")
 
 
