@@ -205,9 +205,19 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true", help="also print the weight grid (tune half only)")
     parser.add_argument("--skip-code-view", action="store_true")
     parser.add_argument("--max-doc-queries", type=int, default=150)
+    parser.add_argument("--index-only", action="store_true", help="only build (or update) the indexes")
     args = parser.parse_args()
     ROOT.mkdir(parents=True, exist_ok=True)
     wanted = args.corpora.split(",")
+    if args.index_only:
+        for view, tokens in (("nl", 128),) + (() if args.skip_code_view else (("code", 256),)):
+            for corpus in CORPORA:
+                if corpus.name in wanted:
+                    tree = ROOT / f"{corpus.name}-tree"
+                    build(corpus, tree)
+                    print(json.dumps({"corpus": corpus.name, "view": view,
+                                      **ensure_index(corpus, tree, view, tokens)}), flush=True)
+        return
     reports = []
     for corpus in CORPORA:
         if corpus.name in wanted:

@@ -81,16 +81,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files_v2 RENAME TO files;
     CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
     """,
-    # 3: the embedding cache holds int8 codes with a per-vector scale (a quarter of the bytes; the recall
-    # cost is measured by bench/retrieval.py): codeassist_int8() is a function the Store registers.
-    # (FTS5's detail=column would save a little more, but a contentless detail=column table gives
-    # bm25() 0 for every row, so the FTS table stays as it is.)
-    # The chunks of a split definition carry its signature (`Chunk.header`); old chunks have none
-    # until their file is re-chunked.
-    """
-    UPDATE embeddings SET vector = codeassist_int8(vector);
-    ALTER TABLE chunks ADD COLUMN header TEXT NOT NULL DEFAULT ''
-    """,
 ]
 
 # The symbol graph (issue 12), appended as its own migration: definitions, imports and the identifiers
@@ -132,5 +122,19 @@ MIGRATIONS.append(
         file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
         version TEXT NOT NULL
     );
+    """
+)
+
+# Issue 13, appended after the symbol graph's migration: a smaller index. The embedding cache holds int8
+# codes with a per-vector scale (a quarter of the bytes; the recall cost is measured by
+# bench/retrieval.py): codeassist_int8() is a function the Store registers.
+# (FTS5's detail=column would save a little more, but a contentless detail=column table gives
+# bm25() 0 for every row, so the FTS table stays as it is.)
+# The chunks of a split definition carry its signature (`Chunk.header`); old chunks have none
+# until their file is re-chunked.
+MIGRATIONS.append(
+    """
+    UPDATE embeddings SET vector = codeassist_int8(vector);
+    ALTER TABLE chunks ADD COLUMN header TEXT NOT NULL DEFAULT ''
     """
 )
