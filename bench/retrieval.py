@@ -8,6 +8,7 @@ prints MRR@10 and recall@5 for:
     lexical, dense, hybrid                 the shipped defaults
     hybrid-rrf                             reciprocal rank fusion instead of score-normalised fusion
     -adaptive, -exact, -roles, -second     hybrid without one step of ranking.py
+    +graph                                 hybrid with the symbol-graph prior switched (on if off)
     baseline                               RRF and none of the steps (the ranking before issue 13)
     -stemming                              FTS rebuilt without stemming (lexical and hybrid)
     code-view                              the previous embedding view (raw body, 256 word pieces)
@@ -145,6 +146,7 @@ def corpus_report(corpus: Corpus, args) -> dict:
         "-exact": ("hybrid", replace(default, exact_symbol=False)),
         "-roles": ("hybrid", replace(default, role_prior=False)),
         "-second": ("hybrid", replace(default, second_stage=False)),
+        "+graph": ("hybrid", replace(default, graph_prior=not default.graph_prior)),
         "baseline": ("hybrid", OFF),
     }
     if args.tune:

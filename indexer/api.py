@@ -28,7 +28,15 @@ from codeassist.indexer.embed_stage import VECTORS_NAME
 from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
 from codeassist.indexer.graph_api import GraphMixin
 from codeassist.indexer.model import Hit
-from codeassist.indexer.ranking import ROLE_FACTORS, CandidateInfo, RankingOptions, fuse, query_shape, rank
+from codeassist.indexer.ranking import (
+    ROLE_FACTORS,
+    CandidateInfo,
+    RankingOptions,
+    defined_name,
+    fuse,
+    query_shape,
+    rank,
+)
 from codeassist.indexer.search import Filters, dedupe_and_cap
 from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
 
@@ -220,7 +228,12 @@ class Index(GraphMixin):
             infos[cid] = CandidateInfo(row.path, row.symbol, row.kind)
         # A path filter chose the files: it asks for whatever roles they have.
         spared = set(ROLE_FACTORS) if filters.path else ({"test"} if include_tests else set())
-        ranked = rank(scores, infos, shape, self.ranking, include_roles=spared)
+        references = None
+        if self.ranking.graph_prior:
+            names = [defined_name(infos[cid].symbol) for cid in sorted(infos, key=lambda c: -scores[c])[:50]]
+            with self._lock:
+                references = self._store.reference_counts(names)
+        ranked = rank(scores, infos, shape, self.ranking, include_roles=spared, references=references)
         hits = [_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked]
         return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
 

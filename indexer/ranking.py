@@ -11,7 +11,8 @@ Steps (each one can be turned off in `RankingOptions`, which is how bench/retrie
 3. File role: tests, fixtures, documentation, examples and generated files rank below source unless the
    query or a filter asks for them.
 4. A cheap second stage over the top `RERANK_DEPTH`: how many query terms the chunk's symbol and path
-   contain, and its kind (a function answers more questions than a top-level window).
+   contain, and its kind (a function answers more questions than a top-level window); optionally a
+   symbol-graph prior, log(1 + references to the chunk's name) relative to the best of the candidates.
 5. Exact symbol: a chunk whose symbol's last part is the identifier the query names goes first (the
    best three of them when several files define it), so it is never pushed out of the top 3.
 
@@ -20,6 +21,7 @@ Pure: candidates and chunk metadata in, ranked ids out; no I/O.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +46,8 @@ class RankingOptions:
     second_stage: bool = True
     name_overlap_weight: float = 0.15
     exact_symbol: bool = True
+    graph_prior: bool = False  # definitions referenced from many places rank higher (symbol graph)
+    graph_weight: float = 0.1
 
 
 # Score factor per file role when the query does not ask for that role.
@@ -186,8 +190,15 @@ def _name_tokens(info: CandidateInfo) -> set[str]:
     return {index_token(w) for w in words}
 
 
+def defined_name(symbol: str) -> str:
+    """The last part of a symbol path as written (``Ky.#retry`` -> ``retry``): the name references use."""
+    last = re.split(r"[.:/>\s]+", symbol.strip())[-1] if symbol else ""
+    return last.lstrip("#$@*&~")
+
+
 def rank(scores: dict[int, float], infos: Mapping[int, CandidateInfo], shape: QueryShape,
-         options: RankingOptions, *, include_roles: Iterable[str] = ()) -> list[tuple[int, float]]:
+         options: RankingOptions, *, include_roles: Iterable[str] = (),
+         references: Mapping[str, int] | None = None) -> list[tuple[int, float]]:
     """The candidates best first as (id, score) after the priors, second stage and exact-symbol rule.
 
     `include_roles`: file roles a filter asked for (e.g. ``{"test"}`` for --include-tests); they and the
@@ -210,6 +221,13 @@ def rank(scores: dict[int, float], infos: Mapping[int, CandidateInfo], shape: Qu
             overlap = len(shape.terms & _name_tokens(info)) / len(shape.terms)
             adjusted[cid] = adjusted[cid] * KIND_FACTORS.get(info.kind, 0.9) + options.name_overlap_weight * overlap
         order = sorted(adjusted, key=lambda c: (-adjusted[c], c))
+    if options.graph_prior and references:
+        top = math.log1p(max(references.values()))
+        if top > 0:
+            for cid in order[:RERANK_DEPTH]:
+                used = references.get(defined_name(infos[cid].symbol), 0)
+                adjusted[cid] += options.graph_weight * math.log1p(used) / top
+            order = sorted(adjusted, key=lambda c: (-adjusted[c], c))
     if options.exact_symbol and shape.names and shape.identifier_like:
         exact = [cid for cid in order if symbol_name(infos[cid].symbol) in shape.names][:EXACT_TOP]
         if exact:

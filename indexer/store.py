@@ -318,6 +318,15 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
             "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (expression, limit))
         return [r[0] for r in rows]
 
+    def reference_counts(self, names: Sequence[str], cap: int = 1000) -> dict[str, int]:
+        """name -> how many references to that identifier the symbol graph holds (at most `cap`: the
+        prior only needs "rarely" vs "widely" used, and the cap bounds the cost of a name used everywhere)."""
+        counts: dict[str, int] = {}
+        for name in dict.fromkeys(n for n in names if n):
+            counts[name] = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM symbol_refs WHERE name = ? LIMIT ?)", (name, cap)).fetchone()[0]
+        return counts
+
     def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
         """word -> number of chunks whose symbol, path or body contains it (or another form of the
         same stem: ``retries`` counts chunks saying ``retry``)."""
