@@ -150,11 +150,14 @@ def corpus_report(corpus: Corpus, args) -> dict:
         "baseline": ("hybrid", OFF),
     }
     if args.tune:
-        for dw in (0.4, 0.5, 0.6, 0.7):
-            for iw in (0.2, 0.4):
+        strong = {"test": 0.35, "docs": 0.35, "example": 0.6, "generated": 0.3, "declaration": 0.7}
+        mild = {"test": 0.6, "docs": 0.6, "example": 0.8, "generated": 0.5, "declaration": 0.85}
+        for dw in (0.3, 0.4, 0.5, 0.6):
+            for roles in ("mild", "strong"):
                 for nw in (0.0, 0.15, 0.3):
-                    configs[f"tune dw={dw} iw={iw} nw={nw}"] = ("hybrid", replace(
-                        default, dense_weight=dw, identifier_dense_weight=iw, name_overlap_weight=nw))
+                    configs[f"tune dw={dw} roles={roles} nw={nw}"] = ("hybrid", replace(
+                        default, dense_weight=dw, name_overlap_weight=nw,
+                        role_factors=strong if roles == "strong" else mild))
     results = run_configs(tree, directory, queries, configs)
     lexical.set_stemming(False)
     try:
@@ -208,11 +211,13 @@ def main() -> None:
     parser.add_argument("--skip-code-view", action="store_true")
     parser.add_argument("--max-doc-queries", type=int, default=150)
     parser.add_argument("--index-only", action="store_true", help="only build (or update) the indexes")
+    parser.add_argument("--views", default="nl,code", help="with --index-only: which embedding views")
     args = parser.parse_args()
     ROOT.mkdir(parents=True, exist_ok=True)
     wanted = args.corpora.split(",")
     if args.index_only:
-        for view, tokens in (("nl", 128),) + (() if args.skip_code_view else (("code", 256),)):
+        views = {"nl": 128, "code": 256}
+        for view, tokens in ((v, views[v]) for v in args.views.split(",")):
             for corpus in CORPORA:
                 if corpus.name in wanted:
                     tree = ROOT / f"{corpus.name}-tree"

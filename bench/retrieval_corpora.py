@@ -145,7 +145,9 @@ def build(corpus: Corpus, dest: Path) -> list[Query]:
     root = fetch(corpus.spec)
     if corpus.subdir:
         root = root / corpus.subdir
-    if dest.exists():
+    marker = dest / ".complete"
+    reuse = marker.exists()  # the copy is deterministic: an earlier one (and its index) stays valid
+    if dest.exists() and not reuse:
         shutil.rmtree(dest)
     queries: list[Query] = []
     for path in _source_files(root):
@@ -159,11 +161,13 @@ def build(corpus: Corpus, dest: Path) -> list[Query]:
                 source, found = blank_go(source)
         except SyntaxError:
             found = []
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source, encoding="utf-8")
+        if not reuse:
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source, encoding="utf-8")
         if file_role(rel) == "source":  # a question is about the code, not about its tests or examples
             queries += [Query("doc", text, rel, start, end) for text, start, end, _ in found]
+    marker.write_text("")
     counts = Counter(q.text.lower() for q in queries)
     return sorted((q for q in queries if counts[q.text.lower()] == 1), key=lambda q: (q.path, q.start))
 

@@ -143,9 +143,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--base", help="replicate this corpus of bench/retrieval.py (e.g. flask) instead of "
+                                       "indexing site-packages sources; its docstring queries are used")
     args = parser.parse_args()
-    corpus, base_dir = base_index()
-    queries = doc_queries(corpus)[:: 3][: args.queries]
+    if args.base:
+        from registry_corpora import CACHE as REGISTRY
+        from retrieval_corpora import CORPORA, build
+
+        corpus, base_dir = REGISTRY / "retrieval" / f"{args.base}-tree", REGISTRY / "retrieval" / f"{args.base}-index-nl"
+        spec = next(c for c in CORPORA if c.name == args.base)
+        queries = [q.text for q in build(spec, corpus) if q.kind == "doc"][: args.queries]
+    else:
+        corpus, base_dir = base_index()
+        queries = doc_queries(corpus)[:: 3][: args.queries]
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         target = CACHE / f"search-{size}"
