@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from codeassist.indexer.lexical import STOPWORDS, code_terms, index_token, query_terms
 from codeassist.indexer.search import reciprocal_rank_fusion
@@ -85,6 +86,7 @@ _ROLE_WORDS = {
 _ROLE_TOKENS = {role: {index_token(w) for w in words} for role, words in _ROLE_WORDS.items()}
 
 
+@lru_cache(maxsize=65536)
 def file_role(path: str) -> str:
     """``source``, ``test``, ``docs``, ``example``, ``generated`` or ``declaration`` (a .d.ts file)."""
     if _GENERATED_PATH.search(path):
@@ -187,9 +189,14 @@ def fuse(lexical: Sequence[tuple[int, float]], dense: Sequence[tuple[int, float]
     return scores, found_by
 
 
-def _name_tokens(info: CandidateInfo) -> set[str]:
-    words = re.findall(r"[^\W_]+", f"{info.symbol} {code_terms(info.symbol)} {info.path} {code_terms(info.path)}")
-    return {index_token(w) for w in words}
+def _name_tokens(info: CandidateInfo) -> frozenset[str]:
+    return _tokens_of(info.symbol) | _tokens_of(info.path)
+
+
+@lru_cache(maxsize=65536)
+def _tokens_of(name: str) -> frozenset[str]:
+    """The index tokens of a symbol or a path (cached: the same candidates come back query after query)."""
+    return frozenset(index_token(w) for w in re.findall(r"[^\W_]+", f"{name} {code_terms(name)}"))
 
 
 def defined_name(symbol: str) -> str:
