@@ -6,7 +6,8 @@ and Go), every file with a syntax-tree language. Nothing of this repository.
 
 Sections
   extraction  bytes already in memory, best of --repeat interleaved rounds:
-              chunk_source (the reference) vs extract_symbols; lines/s of each and their ratio.
+              chunk_source (the reference) vs extract_symbols with its own parse, and on the tree
+              already parsed (as the indexer runs it: one parse for chunks and symbols).
   index       `index_repository(embed=False)` of all corpora into a fresh index, in one process, with the
               symbol stage vs with extraction replaced by an empty result (interleaved, best of
               --repeat); overhead_ratio = extra seconds of the symbol stage / seconds of the chunk stage.
@@ -44,7 +45,7 @@ from codeassist.indexer.chunking import chunk_source  # noqa: E402
 from codeassist.indexer.discovery import discover_files  # noqa: E402
 from codeassist.indexer.languages import language_info  # noqa: E402
 from codeassist.indexer.pipeline import index_repositories  # noqa: E402
-from codeassist.indexer.symbols import FileSymbols, extract_symbols  # noqa: E402
+from codeassist.indexer.symbols import FileSymbols, extract_symbols, parse_tree  # noqa: E402
 
 CORPORA = ("pypi:flask==3.0.3", "pypi:requests==2.32.3", "pypi:rich==13.7.1", "npm:zod@3.23.8", "npm:ky@1.7.2",
            "deb:golang-github-gin-gonic-gin-dev", "deb:golang-github-spf13-cobra-dev")
@@ -62,15 +63,18 @@ def corpus_files(roots: list[Path]) -> list[tuple[str, str, bytes]]:
 
 def section_extraction(files: list[tuple[str, str, bytes]], repeat: int) -> dict:
     lines = sum(data.count(b"\n") + 1 for _, _, data in files)
-    best = {"chunk": float("inf"), "symbols": float("inf")}
+    trees = {rel: parse_tree(data, language) for rel, language, data in files}
+    best = {"chunk": float("inf"), "symbols": float("inf"), "symbols_on_tree": float("inf")}
     for _ in range(repeat):
         for mode in best:
             started = time.perf_counter()
             for rel, language, data in files:
                 if mode == "chunk":
                     chunk_source(data, language)
-                else:
+                elif mode == "symbols":
                     extract_symbols(data, language, rel)
+                else:  # as the indexer runs it: on the tree chunking parsed
+                    extract_symbols(data, language, rel, tree=trees[rel])
             best[mode] = min(best[mode], time.perf_counter() - started)
     definitions = sum(len(extract_symbols(d, lang, rel).definitions) for rel, lang, d in files)
     return {
@@ -78,6 +82,8 @@ def section_extraction(files: list[tuple[str, str, bytes]], repeat: int) -> dict
         "chunk_lines_per_s": round(lines / best["chunk"]),
         "symbols_lines_per_s": round(lines / best["symbols"]),
         "ratio_symbols_to_chunk_seconds": round(best["symbols"] / best["chunk"], 3),
+        "symbols_on_shared_tree_lines_per_s": round(lines / best["symbols_on_tree"]),
+        "ratio_symbols_on_shared_tree_to_chunk_seconds": round(best["symbols_on_tree"] / best["chunk"], 3),
     }
 
 

@@ -59,16 +59,17 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     data = read_source(work, config)
     if not isinstance(data, bytes):
         return ChunkDone(work, skip=str(data))
-    from codeassist.indexer.symbols import extract_symbols
+    from codeassist.indexer.symbols import extract_symbols, parse_tree
 
     digest = content_hash(data)
     if digest == work.known_hash:
         if work.symbols_missing:
             return ChunkDone(work, digest=digest, symbols=extract_symbols(data, work.language, work.rel))
         return ChunkDone(work, digest=digest)
-    result = chunk_source(data, work.language, config)
+    tree = parse_tree(data, work.language)  # one parse for the chunks and the symbol graph
+    result = chunk_source(data, work.language, config, tree=tree)
     return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason,
-                     symbols=extract_symbols(data, work.language, work.rel))
+                     symbols=extract_symbols(data, work.language, work.rel, tree=tree))
 
 
 def chunk_group(works: Sequence[ChunkWork], config: IndexConfig) -> list[ChunkDone]:

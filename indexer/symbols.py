@@ -30,7 +30,7 @@ from codeassist.indexer.languages import QUERY_FILE, language_info, load_grammar
 from codeassist.indexer.symbol_model import KINDS, Definition, FileSymbols, Import, Reference
 from codeassist.indexer.tags_reader import TagsReader
 
-__all__ = ["KINDS", "Definition", "FileSymbols", "Import", "Reference", "extract_symbols", "tags_query"]
+__all__ = ["KINDS", "Definition", "FileSymbols", "Import", "Reference", "extract_symbols", "parse_tree", "tags_query"]
 
 _compile_lock = threading.Lock()
 _per_thread = threading.local()
@@ -71,6 +71,19 @@ def _tools(language: str) -> tuple[Any, Any] | None:
 
         pair = tools[language] = (Parser(grammar.language), QueryCursor(query))
     return pair
+
+
+def parse_tree(source: bytes, language: str | None) -> Any:
+    """The syntax tree of a file with this thread's parser, to share between chunking and
+    extraction; None when the language has no grammar or the parser fails."""
+    info = language_info(language)
+    tools = _tools(info.name) if info is not None and info.ast and source else None
+    if tools is None:
+        return None
+    try:
+        return tools[0].parse(source)
+    except Exception:  # the callers parse again and take their own fallback
+        return None
 
 
 def extract_symbols(source: bytes, language: str | None, path: str = "", *, tree: Any = None) -> FileSymbols:

@@ -58,6 +58,11 @@ class TagsReader:
         refs: list[Any] = []
         assembled: dict[int, _Assembled] = {}
         for _pattern, captures in matches:
+            if len(captures) == 1:  # most matches are one reference: the fast path
+                capture, nodes = next(iter(captures.items()))
+                if capture.startswith("name.reference."):
+                    refs.extend(nodes)
+                    continue
             for capture, nodes in captures.items():
                 if capture.startswith("definition."):
                     names = captures.get("name." + capture)
@@ -83,8 +88,11 @@ class TagsReader:
             parts.finish(self.path, imports)
         definitions = self._definitions(found, docs)
         defined = set(found)
-        texts = ((self.text(n), n.start_point.row + 1) for n in refs if n.id not in defined)
-        references = sorted({(t, row) for t, row in texts if _IDENTIFIER.match(t)},
+        source = self.source
+        spans = {(n.start_byte, n.end_byte, n.start_point.row) for n in refs if n.id not in defined}
+        texts = {(source[a:b], row) for a, b, row in spans}
+        references = sorted({(t, row + 1) for raw, row in texts
+                             if _IDENTIFIER.match(t := raw.decode("utf-8", errors="replace"))},
                             key=lambda pair: (pair[1], pair[0]))
         # `import d, {a} from "m"` also matched the bare `import "m"` pattern: keep the named ones;
         # `import a.b.*` also matched the `import a.b.C` pattern: keep the star.

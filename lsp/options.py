@@ -37,11 +37,13 @@ class LspOptions:
     # How retrieved snippets reach a FIM model: "comments" (any family) or "files" (Qwen2.5-Coder /
     # StarCoder2 repository-level format with <file_sep> tokens; other families keep comments).
     fim_context: str = "comments"
+    # The client implements codeassist.editWithInstruction (it can ask the user for an instruction).
+    edit_prompt: bool = False
 
 
 _LSP_KEYS = {"indexOnStart": "index_on_start", "embed": "embed", "retrievalMode": "retrieval_mode",
              "inlineCompletion": "inline_completion", "reindexDebounceMs": "reindex_debounce_ms",
-             "fimContext": "fim_context"}
+             "fimContext": "fim_context", "editPrompt": "edit_prompt"}
 _CHOICES = {"retrieval_mode": RETRIEVAL_MODES, "fim_context": ("comments", "files")}
 
 
@@ -52,6 +54,21 @@ def unwrap(options: Any) -> dict:
     if set(options) == {"codeassist"} and isinstance(options["codeassist"], dict):
         return options["codeassist"]
     return options
+
+
+def merge_options(base: Any, update: Any) -> dict:
+    """`update` (a didChangeConfiguration payload, bare or under "codeassist") merged over `base` (the
+    initializationOptions): tables merge key by key, other values replace; an empty table or a null value
+    changes nothing, so a client that sends `{"codeassist": {}}` keeps the models initialize configured."""
+    merged = dict(unwrap(base))
+    for key, value in unwrap(update).items():
+        if value is None or (isinstance(value, dict) and not value):
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_options(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_lsp_options(raw: Any) -> tuple[LspOptions, list[str]]:

@@ -8,11 +8,19 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import pkgutil
 
-# The handler modules register their features on `server` when imported.
-from codeassist.lsp import handlers_commands, handlers_completion, handlers_symbols, handlers_sync  # noqa: F401
+import codeassist.lsp as package
+from codeassist.lsp import framing
 from codeassist.lsp.app import CodeassistServer, server
+
+# Every `handlers_*` module registers its features on `server` when imported: a new feature is a new
+# module, nothing to list here.
+for _info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    if _info.name.startswith("handlers_"):
+        importlib.import_module(f"codeassist.lsp.{_info.name}")
 
 __all__ = ["CodeassistServer", "main", "server"]
 
@@ -39,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--tcp takes HOST:PORT, e.g. 127.0.0.1:2087")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        framing.start_io(server)  # our reader: bounded messages, malformed ones answered
 
 
 if __name__ == "__main__":

@@ -75,8 +75,11 @@ function M.lsp_config(opts)
     cmd = opts.cmd,
     filetypes = opts.filetypes,
     root_markers = opts.root_markers,
-    init_options = as_object(opts.server),
-    settings = { codeassist = as_object(opts.server) },
+    -- editPrompt: this plugin implements codeassist.editWithInstruction (it asks for the instruction).
+    init_options = as_object(vim.tbl_deep_extend("keep", opts.server or {}, { lsp = { editPrompt = true } })),
+    -- Sent again as workspace/didChangeConfiguration, which the server merges over init_options; empty:
+    -- nothing to send (vim.lsp.config users put their settings in init_options).
+    settings = not vim.tbl_isempty(opts.server or {}) and { codeassist = as_object(opts.server) } or nil,
     capabilities = M.capabilities(),
     handlers = M.handlers,
     on_attach = M.on_attach,
