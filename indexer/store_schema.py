@@ -15,6 +15,8 @@ Tables
     imports(file_id, line, module, name, alias)   (see symbol_store.py)
     symbol_refs(file_id, chunk_id, name, line)   identifiers each chunk uses
     symbol_files(file_id, version)   which extraction version a file's symbol rows come from
+    skipped_files(repo, path, size, mtime_ns, reason)   files listed but skipped for their content
+        (binary, minified, too_large...), so they are neither re-read nor reported stale (skipped_files.py)
 """
 
 from __future__ import annotations
@@ -125,8 +127,23 @@ MIGRATIONS.append(
     """
 )
 
-# Issue 13, appended after the symbol graph's migration: a smaller index. The embedding cache holds int8
-# codes with a per-vector scale (a quarter of the bytes; the recall cost is measured by
+# Files skipped for their content (binary, minified, ...), remembered with the reason so that they are
+# neither re-read nor reported stale until they change (indexer/skipped_files.py). After the symbol graph.
+MIGRATIONS.append(
+    """
+    CREATE TABLE skipped_files(
+        repo TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY(repo, path)
+    ) WITHOUT ROWID;
+    """
+)
+
+# Issue 13, appended after the symbol graph's and the skipped files' migrations: a smaller index. The
+# embedding cache holds int8 codes with a per-vector scale (a quarter of the bytes; the recall cost is measured by
 # bench/retrieval.py): codeassist_int8() is a function the Store registers.
 # (FTS5's detail=column would save a little more, but a contentless detail=column table gives
 # bm25() 0 for every row, so the FTS table stays as it is.)

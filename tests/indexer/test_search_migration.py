@@ -24,7 +24,8 @@ def make_old_index(repo: Path, index_dir: Path) -> dict[str, np.ndarray]:
     db.executemany("UPDATE embeddings SET vector = ? WHERE text_hash = ?",
                    [(v.astype(np.float32).tobytes(), h) for h, v in vectors.items()])
     db.execute("ALTER TABLE chunks DROP COLUMN header")
-    for table in ("definitions", "imports", "symbol_refs", "symbol_files"):  # the symbol graph came later too
+    # The symbol graph and the skipped-files table came after schema 2 too.
+    for table in ("definitions", "imports", "symbol_refs", "symbol_files", "skipped_files"):
         db.execute(f"DROP TABLE IF EXISTS {table}")
     # Schema 2's FTS rows: raw words plus camelCase parts, no stemming.
     db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')")
