@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from codeassist.context import Context, Source, build_context, context_candidates, count_tokens
+from codeassist.context import Context, Source, build_context, count_tokens
 from codeassist.errors import LLMNotConfigured
 from codeassist.llm import LLMClient
 from codeassist.prompting import fence, render
@@ -68,7 +68,7 @@ def retrieval_query(question: str, history: list[dict] | None = None, selection:
 
 def retrieve(question: str, *, searcher: Any, settings: Settings, history: list[dict] | None = None,
              selection: SelectionContext | None = None) -> Context:
-    hits = searcher.search(retrieval_query(question, history, selection), k=context_candidates(settings.search.k))
+    hits = searcher.search(retrieval_query(question, history, selection), k=settings.search.k)
     if selection is not None:  # the selection itself is shown separately; do not repeat it as a snippet
         hits = [h for h in hits if not (h.path == selection.path and h.start_line >= selection.start_line
                                         and h.end_line <= selection.end_line)]

@@ -16,9 +16,6 @@ Each snippet is labelled ``[n] path:start-end symbol`` and fenced as repository 
 split definition that does not hold the definition's first line is labelled with its signature
 (``... symbol — in: def run(self, host, port)``), so the model knows what the lines belong to.
 
-`ask` and `chat` fetch `context_candidates(k)` hits, more than they show, so that the snippets fill the
-token budget after dedupe and drops.
-
 Token counting is an approximation (no model tokenizer is needed, it is fast and it never undercounts
 code by much): every run of word characters costs one token per 4 characters (rounded up), every
 punctuation character one token, every newline one token. On source code this lands within ~15% of
@@ -34,16 +31,9 @@ from typing import Any
 from codeassist.prompting import fence
 
 MIN_PARTIAL_TOKENS = 120
-# Hits fetched per snippet asked for: merges and drops must not leave the budget half empty.
-CANDIDATES_PER_SNIPPET = 3
 _TOKEN_PIECES = re.compile(r"\w+|[^\w\s]|\n")
 
 _LANGUAGE_FENCE = {"typescript": "ts", "javascript": "js", "c_sharp": "csharp", "markdown": "md"}
-
-
-def context_candidates(k: int) -> int:
-    """How many search hits to fetch for a context of about `k` snippets (see the module docstring)."""
-    return max(1, k) * CANDIDATES_PER_SNIPPET
 
 
 def count_tokens(text: str) -> int:
