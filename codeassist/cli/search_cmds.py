@@ -58,12 +58,14 @@ def _kinds() -> list[str]:
 @click.option("--kind", multiple=True, callback=_checked(_kinds, "kind", ""),
               help="Only this chunk kind (repeatable): function, method, class, module, section, window.")
 @click.option("--repo", multiple=True, help="Only this repository of a multi-repository index (repeatable).")
+@click.option("--exclude", multiple=True, help="Leave out paths matching this glob (repeatable).")
+@click.option("--include-tests", is_flag=True, help="Rank test and fixture files like source (default: below it).")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True,
               help="Fuse lexical (BM25) and dense (embedding) results, or use one of them.")
 @json_option("Print the hits as a JSON list.")
 def search_command(query: str, root: Path | None, index_dir: str | None, k: int, lang: tuple[str, ...],
-                   path_glob: tuple[str, ...], kind: tuple[str, ...], repo: tuple[str, ...], mode: str,
-                   as_json: bool) -> None:
+                   path_glob: tuple[str, ...], kind: tuple[str, ...], repo: tuple[str, ...],
+                   exclude: tuple[str, ...], include_tests: bool, mode: str, as_json: bool) -> None:
     """Search the index for QUERY (a question or a code fragment).
 
     Run it anywhere inside an indexed repository: the whole repository is searched (--path narrows it).
@@ -75,7 +77,8 @@ def search_command(query: str, root: Path | None, index_dir: str | None, k: int,
     with open_index(where.root, where.index_dir, embedder=query_embedder(where.settings)) as index:
         _check_repos(index, repo)
         hits = index.search(query, k=k, lang=list(lang) or None, path=list(path_glob) or None,
-                            kind=list(kind) or None, mode=mode, repo=list(repo) or None)
+                            kind=list(kind) or None, mode=mode, repo=list(repo) or None,
+                            exclude=list(exclude) or None, include_tests=include_tests)
     if hits.coverage.chunks == 0:
         click.echo(f"Note: the index of {where.root} is empty: nothing there could be indexed "
                    f"(codeassist index {where.root} says what was skipped and why).", err=True)
