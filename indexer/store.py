@@ -27,7 +27,7 @@ from codeassist.indexer.embedding_cache import (
     PendingChunk,
     int8_from_fp32_blob,
 )
-from codeassist.indexer.errors import IndexCorrupt, IndexReadOnly, storage_error
+from codeassist.indexer.errors import IndexReadOnly, storage_error
 from codeassist.indexer.index_dir import default_index_dir, resolve_index_dir
 from codeassist.indexer.lexical import (
     BM25_WEIGHTS,
