@@ -32,9 +32,16 @@ PREFIX_CANDIDATES = 500
 _QUALIFIER = re.compile(r"::|->|[.\\#]")
 
 
+_RECEIVERS = frozenset({"self", "this", "cls", "super", "Self", "static", "parent"})
+
+
 def split_name(name: str) -> list[str]:
-    """`Class.method`, `mod::Type`, `A\\B`, `obj->m` -> their parts (empty parts dropped)."""
-    return [p for p in _QUALIFIER.split(name.strip()) if p]
+    """`Class.method`, `mod::Type`, `A\\B`, `obj->m` -> their parts (empty parts dropped); a leading
+    `self.` / `this.` says nothing about where the member is defined, so it is dropped."""
+    parts = [p for p in _QUALIFIER.split(name.strip()) if p]
+    while len(parts) > 1 and parts[0] in _RECEIVERS:
+        parts = parts[1:]
+    return parts
 
 
 def _matches_qualifier(d: Definition, parts: Sequence[str]) -> bool:
@@ -129,8 +136,9 @@ class GraphMixin:
                 stored = list(imports) if imports is not None else self._imports_of(cache, from_path)
                 add(self._through_imports(cache, parts, stored, set()))
                 folder = posixpath.dirname(from_path)
-                local = [from_path, *cache.files.dir_files(folder)]
-                add(d for d in self._store.definitions_named_in(parts[-1], local) if _matches_qualifier(d, parts))
+                for local in ([from_path], cache.files.dir_files(folder)):  # the file, then its folder
+                    add([d for d in self._store.definitions_named_in(parts[-1], local)
+                         if _matches_qualifier(d, parts)])
                 if len(found) >= limit:
                     return list(found.values())[:limit]
             # Ranked on light rows (id, path, symbol); only the winners are read in full.

@@ -55,6 +55,9 @@ def _find(ls: CodeassistServer, query: str) -> list[types.SymbolInformation]:
     except CodeassistError as err:  # the index being rebuilt or unreadable: an empty answer, not an error
         log.warning("workspace/symbol: %s", err)
         return []
+    except Exception:  # e.g. SQLite busy during a rebuild: never an error in the editor
+        log.exception("workspace/symbol failed")
+        return []
     return [lsp_symbol(d, ls.root) for d in found]
 
 

@@ -43,6 +43,7 @@ def test_qualified_names_find_the_member(tmp_path: Path) -> None:
         assert [d.path for d in index.definitions("B.run")] == ["b.py"]
         assert sorted(d.path for d in index.definitions("run")) == ["a.py", "b.py"]
         assert index.definitions("Nope.run") == []
+        assert [d.path for d in index.definitions("self.run", from_path="b.py")][:1] == ["b.py"]
         assert index.definitions("") == [] and index.definitions("...") == []
 
 
