@@ -135,7 +135,7 @@ def replicate(index_dir: Path, target_chunks: int) -> dict:
                 db.execute("INSERT INTO imports(file_id, line, module, name, alias)"
                            " SELECT ?, line, module, name, alias FROM imports WHERE file_id = ?", (new, fid))
                 db.execute("INSERT INTO symbol_refs(file_id, chunk_id, name, line)"
-                           " SELECT ?, NULL, name, line FROM symbol_refs WHERE file_id = ?", (new, fid))
+                           " SELECT ?, 0, name, line FROM symbol_refs WHERE file_id = ?", (new, fid))
     counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
               for table in ("files", "chunks", "definitions", "imports", "symbol_refs")}
     db.close()
@@ -149,7 +149,7 @@ def section_lookup(index_dir: Path, root: Path, target_chunks: int, queries: int
         store = index._store
         rows = store.db.execute(
             "SELECT r.name, f.path FROM symbol_refs r JOIN files f ON f.id = r.file_id"
-            " WHERE r.chunk_id IS NOT NULL").fetchall()
+            " WHERE r.chunk_id != 0").fetchall()
         sample = rng.sample(rows, min(queries, len(rows)))
         started = time.perf_counter()
         index.definitions("warm", from_path=sample[0][1])  # builds the resolution snapshot

@@ -109,13 +109,13 @@ MIGRATIONS.append(
     CREATE INDEX imports_by_file ON imports(file_id);
     CREATE TABLE symbol_refs(
         file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
-        chunk_id INTEGER,
+        chunk_id INTEGER NOT NULL,  -- 0: a line no chunk covers
         name TEXT NOT NULL,
-        line INTEGER NOT NULL
-    );
+        line INTEGER NOT NULL,
+        PRIMARY KEY(file_id, chunk_id, name)
+    ) WITHOUT ROWID;
     CREATE INDEX symbol_refs_by_name ON symbol_refs(name);
     CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id);
-    CREATE INDEX symbol_refs_by_file ON symbol_refs(file_id);
     CREATE TABLE symbol_files(
         file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
         version TEXT NOT NULL

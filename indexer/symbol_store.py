@@ -8,7 +8,6 @@ symbol_files (which extraction version produced a file's rows).
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from typing import Any
 
@@ -128,7 +127,7 @@ class SymbolStoreMixin:
     def references_named(self, name: str, limit: int) -> list[tuple[str, str, int, str, int | None]]:
         """(name, path, line, symbol of the chunk, chunk id) of the uses of `name`, in path/line order."""
         return self.db.execute(
-            "SELECT r.name, f.path, r.line, coalesce(c.symbol, ''), r.chunk_id FROM symbol_refs r"
+            "SELECT r.name, f.path, r.line, coalesce(c.symbol, ''), nullif(r.chunk_id, 0) FROM symbol_refs r"
             " JOIN files f ON f.id = r.file_id LEFT JOIN chunks c ON c.id = r.chunk_id"
             " WHERE r.name = ? ORDER BY f.path, r.line LIMIT ?", (name, limit)).fetchall()
 
@@ -173,15 +172,17 @@ class SymbolStoreMixin:
 
 
 def _refs_by_chunk(references: Sequence[tuple[str, int]],
-                   chunk_spans: Sequence[tuple[int, int, int]]) -> list[tuple[int | None, str, int]]:
-    """(chunk id, name, first line) for each identifier once per chunk that uses it."""
+                   chunk_spans: Sequence[tuple[int, int, int]]) -> list[tuple[int, str, int]]:
+    """(chunk id, name, first line) for each identifier once per chunk that uses it (chunk id 0 for a
+    line no chunk covers). One sweep: references and chunks both in line order."""
     spans = sorted(chunk_spans, key=lambda span: (span[1], span[0]))
-    starts = [span[1] for span in spans]
-    seen: set[tuple[int | None, str]] = set()
-    out: list[tuple[int | None, str, int]] = []
-    for name, line in references:
-        chunk_id = None
-        at = bisect.bisect_right(starts, line) - 1
+    seen: set[tuple[int, str]] = set()
+    out: list[tuple[int, str, int]] = []
+    at = -1  # the last chunk starting at or before the current line
+    for name, line in sorted(references, key=lambda ref: ref[1]):
+        while at + 1 < len(spans) and spans[at + 1][1] <= line:
+            at += 1
+        chunk_id = 0
         # Overlapping windows: the last chunk starting at or before the line that still covers it.
         for i in range(at, max(-1, at - 4), -1):
             if spans[i][2] >= line:
