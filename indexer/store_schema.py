@@ -109,6 +109,27 @@ MIGRATIONS.append(
     CREATE INDEX imports_by_file ON imports(file_id);
     CREATE TABLE symbol_refs(
         file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        chunk_id INTEGER,
+        name TEXT NOT NULL,
+        line INTEGER NOT NULL
+    );
+    CREATE INDEX symbol_refs_by_name ON symbol_refs(name);
+    CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id);
+    CREATE INDEX symbol_refs_by_file ON symbol_refs(file_id);
+    CREATE TABLE symbol_files(
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        version TEXT NOT NULL
+    );
+    """
+)
+
+# The references clustered by file (WITHOUT ROWID: one b-tree fewer to write per reference). Every file's
+# symbols are re-extracted on the next index run to refill the table.
+MIGRATIONS.append(
+    """
+    DROP TABLE symbol_refs;
+    CREATE TABLE symbol_refs(
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
         chunk_id INTEGER NOT NULL,  -- 0: a line no chunk covers
         name TEXT NOT NULL,
         line INTEGER NOT NULL,
@@ -116,9 +137,6 @@ MIGRATIONS.append(
     ) WITHOUT ROWID;
     CREATE INDEX symbol_refs_by_name ON symbol_refs(name);
     CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id);
-    CREATE TABLE symbol_files(
-        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
-        version TEXT NOT NULL
-    );
+    DELETE FROM symbol_files;
     """
 )
