@@ -126,16 +126,21 @@ def replicate(index_dir: Path, target_chunks: int) -> dict:
                     " SELECT repo, ?, size, mtime_ns, content_hash, language, status, indexed_at FROM files WHERE id = ?",
                     (f"copy{n}/{path}", fid))
                 new = cur.lastrowid
-                db.execute("INSERT INTO chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)"
-                           " SELECT ?, start_line, end_line, kind, symbol, language, text, text_hash FROM chunks"
-                           " WHERE file_id = ?", (new, fid))
+                first_old = db.execute("SELECT min(id) FROM chunks WHERE file_id = ?", (fid,)).fetchone()[0] or 0
+                cur = db.execute(
+                    "INSERT INTO chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)"
+                    " SELECT ?, start_line, end_line, kind, symbol, language, text, text_hash FROM chunks"
+                    " WHERE file_id = ? ORDER BY id", (new, fid))
+                first_new = db.execute("SELECT min(id) FROM chunks WHERE file_id = ?", (new,)).fetchone()[0] or 0
                 db.execute("INSERT INTO definitions(file_id, name, kind, symbol, start_line, end_line, signature, doc)"
                            " SELECT ?, name, kind, symbol, start_line, end_line, signature, doc FROM definitions"
                            " WHERE file_id = ?", (new, fid))
                 db.execute("INSERT INTO imports(file_id, line, module, name, alias)"
                            " SELECT ?, line, module, name, alias FROM imports WHERE file_id = ?", (new, fid))
-                db.execute("INSERT INTO symbol_refs(file_id, chunk_id, name, line)"
-                           " SELECT ?, 0, name, line FROM symbol_refs WHERE file_id = ?", (new, fid))
+                # A file's chunk ids are consecutive (one insert run): the copy's are shifted by one offset.
+                db.execute("INSERT OR IGNORE INTO symbol_refs(file_id, chunk_id, name, line)"
+                           " SELECT ?, CASE chunk_id WHEN 0 THEN 0 ELSE chunk_id + ? END, name, line"
+                           " FROM symbol_refs WHERE file_id = ?", (new, first_new - first_old, fid))
     counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
               for table in ("files", "chunks", "definitions", "imports", "symbol_refs")}
     db.close()
