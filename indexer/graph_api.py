@@ -66,10 +66,12 @@ class _GraphCache:
     version); the path snapshot and the resolutions made on it only when the set of files changed
     (a saved file re-indexed keeps them: no rebuild on the typing path after each save)."""
 
-    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]]) -> None:
+    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]],
+                 go_modules: dict[str, str]) -> None:
         self.version = version
         self.files_key = files_key
         self.files = FileSet(path for _, path in paths)
+        self.files.go_modules = go_modules
         self.imports: dict[str, list[Import]] = {}
         self.resolved: dict[tuple[str, str, str], list[str]] = {}
 
@@ -87,7 +89,8 @@ class GraphMixin:
         if cache is None or cache.version != version:
             files_key = self._store.files_key()
             if cache is None or cache.files_key != files_key:
-                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths())
+                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths(),
+                                                  self._store.go_modules())
             else:
                 cache.version = version
                 cache.imports.clear()
