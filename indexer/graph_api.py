@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from codeassist.indexer.fuzzy import fuzzy_score, like_pattern
@@ -136,7 +137,11 @@ class GraphMixin:
         with self._lock:
             cache = self._graph_cache()
             if from_path:
-                stored = list(imports) if imports is not None else self._imports_of(cache, from_path)
+                from_path = posixpath.normpath(from_path.replace("\\", "/")).lstrip("/")
+                if imports is not None:  # a buffer parsed without its path still resolves from from_path
+                    stored = [i if i.path == from_path else replace(i, path=from_path) for i in imports]
+                else:
+                    stored = self._imports_of(cache, from_path)
                 add(self._through_imports(cache, parts, stored, set()))
                 folder = posixpath.dirname(from_path)
                 for local in ([from_path], cache.files.dir_files(folder)):  # the file, then its folder

@@ -205,3 +205,5 @@ def test_unsaved_buffer_imports_override_the_stored_ones(tmp_path: Path) -> None
     with open_index(tmp_path / "repo", tmp_path / "idx") as index:
         assert index.definitions("run", from_path="app/main.py")[0].path == "a/one.py"
         assert index.definitions("run", from_path="app/main.py", imports=imports)[0].path == "b/two.py"
+        nameless = extract_symbols(buffer, "python").imports  # parsed without a path
+        assert index.definitions("run", from_path="./app/main.py", imports=nameless)[0].path == "b/two.py"
