@@ -20,6 +20,7 @@ Unknown keys are errors (with a did-you-mean), so a typo never silently does not
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -100,7 +101,7 @@ class IndexSettings:
     max_line_length: int = 1_000
     # "" = the user cache directory, keyed by repository root.
     index_dir: str = ""
-    # "local" (this machine) or "ray" (a Ray cluster; pip install 'codeassist[ray]').
+    # "local" (this machine) or "ray" (a Ray cluster; pip install '.[ray]' from the checkout).
     engine: str = "local"
     # Ray cluster to use with engine "ray": "" = start a local one; "auto", "host:6379", "ray://host:10001".
     ray_address: str = ""
@@ -167,6 +168,27 @@ _ALIASES = {
 }
 _POSITIVE = {"timeout", "max_file_bytes", "max_chunk_chars", "k", "max_hits_per_file", "budget_tokens",
              "max_tokens", "answer_tokens"}
+# Inclusive bounds of numeric keys, by key name (the README's configuration section lists them). A
+# number outside them is a config error, never a MemoryError/OverflowError deep in the indexer.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "timeout": (0.1, 3600.0),
+    "max_retries": (0, 10),
+    "deadline_ms": (1, 60_000),
+    "debounce_ms": (0, 10_000),
+    "max_tokens": (1, 100_000),
+    "max_file_bytes": (1, 100_000_000),
+    "max_chunk_chars": (100, 100_000),
+    "max_line_length": (80, 10_000_000),
+    "budget_tokens": (1, 1_000_000),
+    "history_tokens": (0, 1_000_000),
+    "extra_tokens": (0, 1_000_000),
+    "answer_tokens": (1, 1_000_000),
+    "k": (1, 1000),
+    "max_hits_per_file": (1, 1000),
+}
+# Any other numeric key: at least 0 (more than 0 for _POSITIVE keys), at most this.
+DEFAULT_MAX = 1_000_000_000
+MAX_CONFIG_BYTES = 1_000_000
 _POSITIVE.add("max_line_length")
 _CHOICES = {("embeddings", "provider"): ("local", "openai")}
 
@@ -213,13 +235,28 @@ def load_settings(
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A config file's tables; ConfigError (one line: the file, what is wrong, the fix) for anything
+    that is not a readable UTF-8 TOML document of reasonable size and depth."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: invalid TOML ({err}). Fix the syntax or remove the file.") from None
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as err:
         raise ConfigError(f"{path}: cannot read it ({err.strerror}).") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes; a config file is a few lines of TOML.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}). "
+                          "Save the file as UTF-8.") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML ({err}). Fix the syntax or remove the file.") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML (arrays or tables nested too deeply). "
+                          "Fix the file or remove it.") from None
 
 
 def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -262,7 +299,21 @@ def _merge(target: Any, data: Mapping[str, Any], source: str, explicit: set[tupl
 
 def _kind(value: Any) -> str:
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__) + f" ({value!r})"
+            dict: "a table"}.get(type(value), type(value).__name__) + f" ({_short(repr(value))})"
+
+
+def _num(value: float) -> str:
+    """1,000 / 0.1 / 9,223,372,036,854,775,807 / 1e+300 / nan: a number as a person writes it."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """Keeps an error message on one readable line whatever the value was."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _coerce(value: Any, hint: Any, source: str, dotted: str) -> Any:
@@ -281,6 +332,8 @@ def _coerce(value: Any, hint: Any, source: str, dotted: str) -> Any:
     if origin is list or hint is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{source}: '{dotted}' must be a list of strings, got {_kind(value)}.")
+        if any("\0" in v for v in value):
+            raise ConfigError(f"{source}: '{dotted}' contains a NUL character; remove it.")
         return list(value)
     if isinstance(hint, types.UnionType):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
@@ -290,14 +343,19 @@ def _coerce(value: Any, hint: Any, source: str, dotted: str) -> Any:
         or (hint is float and isinstance(value, int | float) and not isinstance(value, bool))
         or (hint is str and isinstance(value, str))
     )
+    low, high = BOUNDS.get(key, (1 if key in _POSITIVE else 0, DEFAULT_MAX))
     if not ok:
         wanted = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}[hint]
+        if hint in (int, float):
+            wanted += f" between {_num(low)} and {_num(high)}"
         raise ConfigError(f"{source}: '{dotted}' must be {wanted}, got {_kind(value)}.")
     if hint in (int, float):
-        if value < 0 or (value == 0 and key in _POSITIVE):
-            bound = "greater than 0" if key in _POSITIVE else "0 or more"
-            raise ConfigError(f"{source}: '{dotted}' must be {bound}, got {value}.")
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ConfigError(f"{source}: '{dotted}' must be between {_num(low)} and {_num(high)}, "
+                              f"got {_num(value)}.")
         value = float(value) if hint is float else value
+    if hint is str and "\0" in value:
+        raise ConfigError(f"{source}: '{dotted}' contains a NUL character; remove it.")
     choices = _CHOICES.get(tuple(dotted.split(".")))
     if choices and value not in choices:
         raise ConfigError(f"{source}: '{dotted}' must be one of {', '.join(choices)}, got {value!r}.")
@@ -330,8 +388,9 @@ def _env_layer(env: Mapping[str, str]) -> dict[str, Any]:
         try:
             value = _parse_env(raw, hint)
         except ValueError:
-            raise ConfigError(f"environment: {name}={raw!r} is not valid: {name} must be {_describe(hint)} "
-                              f"(it sets '{'.'.join(path)}').") from None
+            raise ConfigError(f"environment: {name}={_short(repr(raw))} is not valid: {name} must be "
+                              f"{_describe(hint)} (it sets '{'.'.join(path)}').") from None
+        value = _coerce(value, hint, f"environment: {name}", ".".join(path))  # names the variable
         node = layer
         for part in path[:-1]:
             node = node.setdefault(part, {})

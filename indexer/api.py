@@ -88,24 +88,56 @@ class _Dense:
     mtime_ns: int = -1
     embedder: Any = None
     error: str = ""
+    generation: int = 0  # the database generation the loaded vectors belong to
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of a file: a rebuilt database is a new file, even at the same path."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 class Index(GraphMixin):
     """An open index: `search()` here, the symbol graph (`definitions`, `imports`, `references`,
-    `chunk_references`, `outline`, `symbols`) from `GraphMixin` (graph_api.py)."""
+    `chunk_references`, `outline`, `symbols`) from `GraphMixin` (graph_api.py).
+
+    It stays usable while `codeassist index` rewrites it, including `--rebuild` (or the folder being
+    deleted and indexed again): every use checks whether the database file was replaced, and reopens
+    it (and reloads the vectors) when it was, instead of reading the deleted one."""
 
     def __init__(self, root: Path, index_dir: Path, *, embedder: Any = None) -> None:
         self.root = root
         self.index_dir = index_dir
-        self._store = Store(index_dir)
         self._lock = threading.RLock()
+        self._open_store = Store(index_dir)
+        self._db_id = _file_id(self._open_store.path)
+        self._generation = 0
         self._dense = _Dense(embedder=embedder)
         self._counts_cache: tuple[int, tuple[int, str | None, int]] | None = None
         self.ranking = RankingOptions()  # replaced by bench/retrieval.py's ablations
 
+    @property
+    def _store(self) -> Store:
+        """The store, reopened first if the database file was replaced since it was opened."""
+        with self._lock:
+            current = _file_id(self._open_store.path)
+            if current is not None and current != self._db_id:
+                log.info("%s was rebuilt; reopening it", self._open_store.path)
+                fresh = Store(self.index_dir)
+                self._open_store.close()
+                self._open_store, self._db_id = fresh, current
+                self._generation += 1
+                self._counts_cache = None
+                self._graph = None  # GraphMixin's cache, keyed by the old connection's data_version
+                self._dense.error = "" if self._dense.embedder is not None else self._dense.error
+            return self._open_store
+
     def close(self) -> None:
         with self._lock:
-            self._store.close()
+            self._open_store.close()
 
     def __enter__(self) -> Index:
         return self
@@ -286,10 +318,12 @@ class Index(GraphMixin):
             mtime = path.stat().st_mtime_ns
         except OSError:
             mtime = 0
-        if dense.index is None or mtime != dense.mtime_ns:
+        if dense.index is None or mtime != dense.mtime_ns or dense.generation != self._generation:
             with self._lock:
-                dim = int(self._store.get_meta("embedding_dimension") or dense.embedder.dimension)
-                dense.index = sync_vectors(self._store, path, model_id, dim)
+                store = self._store
+                dim = int(store.get_meta("embedding_dimension") or dense.embedder.dimension)
+                dense.index = sync_vectors(store, path, model_id, dim)
+                dense.generation = self._generation
             dense.mtime_ns = mtime
         return True
 

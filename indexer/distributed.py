@@ -15,7 +15,7 @@ of SQLite and FAISS: both are single-writer files, the crash-safety of the pipel
 group, atomic FAISS save) relies on one writer, and workers then need no access to the index folder
 (only to the repository checkouts, at the same path on every node).
 
-Ray is optional (``pip install 'codeassist[ray]'``) and imported only here, lazily. With no address
+Ray is optional (``pip install '.[ray]' from the checkout``) and imported only here, lazily. With no address
 a local cluster is started on 127.0.0.1 with usage-stats reporting off, so nothing leaves the machine.
 """
 
@@ -48,7 +48,7 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError as err:
-        raise RayUnavailable("The ray engine needs Ray: pip install 'codeassist[ray]' (or pip install ray), "
+        raise RayUnavailable("The ray engine needs Ray: pip install '.[ray]' from the checkout (or pip install ray), "
                              "or index with --engine local.") from err
     return ray
 

@@ -8,8 +8,13 @@ assigned in that order). Workers are pure: bytes in, chunks out; only the driver
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +31,7 @@ POOL_MIN_FILES = 200
 # Files per worker task, and tasks in flight per worker (bounds the chunks waiting for the store).
 FILES_PER_TASK = 16
 IN_FLIGHT_PER_WORKER = 4
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,42 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
                      symbols=extract_symbols(text, language, work.rel, tree=tree), language=language)
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Worker initializer: end this worker as soon as the indexing process `parent_pid` ends, even by
+    kill -9. Linux delivers SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG); everywhere, a
+    daemon thread also checks the parent twice a second."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watcher thread still ends the worker
+            pass
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="codeassist-parent-watch",
+                     daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while _alive(parent_pid):
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed parent not yet reaped is a zombie: as good as gone
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def chunk_group(works: Sequence[ChunkWork], config: IndexConfig) -> list[ChunkDone]:
     return [read_and_chunk(work, config) for work in works]
 
@@ -127,11 +169,13 @@ class LocalEngine:
                 yield read_and_chunk(work, config)
             return
         workers = min(2, os.cpu_count() or 1)
-        # forkserver, not fork: a forked worker would inherit the index lock and the SQLite handle, and
-        # outlive a killed parent while still holding the lock.
-        context = multiprocessing.get_context("forkserver")
+        # spawn, not fork: a forked worker would inherit the index lock and the SQLite handle. Not
+        # forkserver either: its server and workers are not our children, and after a kill -9 of this
+        # process they (and the resource tracker waiting on them) lived on for minutes.
+        context = multiprocessing.get_context("spawn")
         groups = (works[i : i + FILES_PER_TASK] for i in range(0, len(works), FILES_PER_TASK))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             # Not pool.map: it submits every file at once, and when the store (this process) is slower
             # than the workers their chunks pile up in memory (measured: 560 MB at 1M chunks).
             yield from ordered_map(lambda group: pool.submit(chunk_group, group, config), groups,

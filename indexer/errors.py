@@ -27,9 +27,12 @@ class IndexNotFound(CodeassistError):
 
 class IndexCorrupt(CodeassistError):
     def __init__(self, path: str, detail: str) -> None:
+        import os
+
+        folder = os.path.dirname(path) or "."
         super().__init__(
             f"The index database {path} is damaged ({detail}). "
-            "Rebuild it with: codeassist index --rebuild"
+            f"Rebuild it from the repository's folder with: codeassist index --rebuild --index-dir {folder}"
         )
 
 
@@ -54,3 +57,39 @@ class ModelNotFound(CodeassistError):
 
 class EmbeddingError(CodeassistError):
     """The embeddings provider failed or returned something unusable."""
+
+
+class IndexReadOnly(CodeassistError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The index at {path} is read-only: it can be searched but not updated. To update it, make "
+            f"it writable (chmod -R u+w {path}) or index into another folder with --index-dir."
+        )
+
+
+class IndexStorageError(CodeassistError):
+    """The index folder cannot be used for a reason outside the index itself: disk full, permissions,
+    a folder where a file belongs, a file where a folder belongs. The message names the cause and the fix."""
+
+
+def storage_error(path: object, err: OSError, doing: str, kept: str = "") -> IndexStorageError:
+    """One line for an OSError met while `doing` something to `path` (`kept`: what survived)."""
+    import errno
+
+    after = f"; {kept}" if kept else ""
+    if err.errno == errno.ENOSPC or err.errno == errno.EDQUOT:
+        return IndexStorageError(f"No space left on the device holding {path} while {doing}{after}. "
+                                 "Free some space, then run: codeassist index")
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return IndexStorageError(f"Permission denied while {doing} ({path}){after}. Make the index folder "
+                                 "writable, or pass --index-dir a folder you can write.")
+    if err.errno == errno.EISDIR:
+        import os
+
+        folder = path if os.path.isdir(str(path)) else (err.filename2 or err.filename or path)
+        return IndexStorageError(f"{folder} is a folder where codeassist keeps a file, so {doing} failed{after}. "
+                                 f"Remove it (rm -r '{folder}') and run again.")
+    if err.errno in (errno.ENOTDIR, errno.EEXIST):
+        return IndexStorageError(f"Part of {path} is a file where a folder is needed, so {doing} failed{after}. "
+                                 "Pass --index-dir a folder path (or move the file away).")
+    return IndexStorageError(f"{doing.capitalize()} failed ({path}: {err.strerror or err}){after}.")

@@ -140,6 +140,10 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
     report.engine = runner.name
 
     with IndexLock(target):
+        # Under the lock no other run is saving, so any temporary file is debris of a killed run.
+        from codeassist.indexer.vectors import remove_temp_files
+
+        remove_temp_files(target / VECTORS_NAME)
         if rebuild:
             _remove_index_files(target)
         store = Store(target)

@@ -25,20 +25,41 @@ class ManifestError(CodeassistError):
     pass
 
 
+MAX_MANIFEST_BYTES = 10_000_000
+
+
 def read_manifest(path: Path | str) -> list[Path]:
-    """The repository roots a manifest lists, in order, duplicates dropped."""
+    """The repository roots a manifest lists, in order. Raises ManifestError (one line naming the file,
+    and the line for a bad entry) for a file that cannot be read, is not UTF-8 text, lists nothing,
+    or names something that is not a folder."""
     path = Path(path).expanduser()
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as err:
-        raise ManifestError(f"Cannot read the manifest {path}: {err}. Give a text file with one "
-                            "repository path per line.") from err
+        raise ManifestError(f"Cannot read the manifest {path}: {err.strerror or err}. Give a text file with one "
+                            "repository path per line.") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"The manifest {path} is larger than {MAX_MANIFEST_BYTES:,} bytes; it should be a "
+                            "text file with one repository path per line.")
+    try:
+        if b"\0" in data:
+            raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), data.index(b"\0") + 1, "NUL byte")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ManifestError(f"The manifest {path} is not a text file (byte 0x{data[err.start]:02x} on line "
+                            f"{line}); give a UTF-8 text file with one repository path per line.") from None
     roots: list[Path] = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         entry = line.split("#", 1)[0].strip()
         if entry:
             root = Path(entry).expanduser()
-            roots.append(root if root.is_absolute() else path.parent / root)
+            root = root if root.is_absolute() else path.parent / root
+            if not root.is_dir():
+                raise ManifestError(f"The manifest {path}, line {number}: {entry} is not a folder "
+                                    f"(looked for {root}). Fix or remove the line.")
+            roots.append(root)
     if not roots:
         raise ManifestError(f"The manifest {path} lists no repository (one path per line, # for comments).")
     return roots

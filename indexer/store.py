@@ -10,7 +10,9 @@ folder's location in `index_dir.py`; lexical tokens and query terms are the busi
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 import sqlite3
 import time
@@ -25,7 +27,7 @@ from codeassist.indexer.embedding_cache import (
     PendingChunk,
     int8_from_fp32_blob,
 )
-from codeassist.indexer.errors import IndexCorrupt
+from codeassist.indexer.errors import IndexReadOnly, storage_error
 from codeassist.indexer.index_dir import default_index_dir, resolve_index_dir
 from codeassist.indexer.lexical import (
     BM25_WEIGHTS,
@@ -36,6 +38,7 @@ from codeassist.indexer.lexical import (
     token_rules,
 )
 from codeassist.indexer.model import Chunk
+from codeassist.indexer.store_connection import connect, database_error
 from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS
 from codeassist.indexer.symbol_store import SymbolStoreMixin
 
@@ -89,7 +92,12 @@ def _fts_version() -> str:
 
 
 class Store(EmbeddingCacheMixin, SymbolStoreMixin):
-    """A connection to one index database. Not thread-safe: one Store per thread."""
+    """A connection to one index database. Not thread-safe: one Store per thread.
+
+    Every SQLite failure, at open or in any later query, surfaces as a domain error naming the cause
+    and the fix (`database_error`): IndexCorrupt for a damaged file or a missing table, IndexReadOnly,
+    IndexStorageError for a full disk. `readonly`: open for reading only (no migrations); a folder
+    the process cannot write is opened that way automatically, so search works from it."""
 
     def __init__(self, index_dir: Path, *, create: bool = True, readonly: bool = False) -> None:
         self.index_dir = Path(index_dir)
@@ -97,20 +105,29 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
         self._df_cache: dict[str, int] = {}
         self._df_version = -1
         self._vocab_ready = False
-        if create:
-            self.index_dir.mkdir(parents=True, exist_ok=True)
+        if create and not readonly:
+            try:
+                self.index_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise storage_error(self.index_dir, err, "creating the index folder") from None
+        if not self.index_dir.is_dir():
+            raise storage_error(self.index_dir, NotADirectoryError(errno.ENOTDIR, "not a folder"),
+                                "opening the index folder")
+        if self.path.is_dir():
+            raise storage_error(self.path, IsADirectoryError(errno.EISDIR, "is a folder", str(self.path)),
+                                "opening the index database")
+        writable = os.access(self.index_dir, os.W_OK) and (not self.path.exists() or os.access(self.path, os.W_OK))
+        self.readonly = readonly or not writable
+        if self.readonly and not self.path.exists():
+            raise IndexReadOnly(str(self.index_dir))
         try:
-            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self.db = connect(self.path, readonly=self.readonly)
             self.db.create_function("codeassist_int8", 1, int8_from_fp32_blob, deterministic=True)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA busy_timeout=30000")
-            if not readonly:
+            if not self.readonly:
                 self._migrate()
-            self._check_fts_version(readonly)
-        except sqlite3.DatabaseError as err:
-            raise IndexCorrupt(str(self.path), str(err)) from err
+            self._check_fts_version(self.readonly)
+        except sqlite3.Error as err:
+            raise database_error(self.path, err) from None
 
     # -- schema ----------------------------------------------------------------------------
     def _migrate(self) -> None:

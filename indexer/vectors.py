@@ -48,6 +48,7 @@ start-up costs more than the scan of one query saves); batch work (build, add) u
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import struct
@@ -60,7 +61,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from codeassist.indexer.errors import CodeassistError
+from codeassist.indexer.errors import CodeassistError, storage_error
 
 FORMAT_VERSION = 1
 MAGIC = b"CODEASSIST-FAISS\n"
@@ -76,7 +77,22 @@ IVF_THRESHOLD = 500_000  # live vectors from which the index is IVF-SQ8; see ben
 IVF_NPROBE = 16
 IVF_TRAIN_PER_LIST = 64  # training sample: this many vectors per list (faiss wants >= 39)
 
+TEMP_SUFFIX = ".tmp"  # `save` writes <name>.<random>.tmp next to the file, then renames it
+
 IdsLike = np.ndarray | Iterable[int]
+
+
+def remove_temp_files(path: Path) -> list[Path]:
+    """Delete the temporary files a killed `save` of ``path`` left behind; returns them.
+    Call it only while holding the index lock (no other save can be running)."""
+    path = Path(path)
+    removed = []
+    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if tmp.is_file():
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 class VectorIndexUnusable(CodeassistError):
@@ -339,12 +355,19 @@ class VectorIndex:
         }
 
     def save(self, path: Path) -> None:
-        """Write the index to ``path`` atomically (a crash leaves the old file or the new one)."""
+        """Write the index to ``path`` atomically (a crash leaves the old file or the new one).
+
+        Raises IndexStorageError (disk full, permissions, a folder in the way) after removing its
+        temporary file; the previous file at ``path`` is then untouched, and the message says so."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = faiss.serialize_index(self._index)
         header = json.dumps(self._header(payload), sort_keys=True).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        kept = f"the previous {path.name} is kept" if path.is_file() else ""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=TEMP_SUFFIX, dir=path.parent)
+        except OSError as err:
+            raise storage_error(path, err, f"saving {path.name}", kept) from None
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(MAGIC)
@@ -354,9 +377,11 @@ class VectorIndex:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as err:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(err, OSError):
+                raise storage_error(path, err, f"saving {path.name}", kept) from None
             raise
         with contextlib.suppress(OSError):  # make the rename itself durable
             dir_fd = os.open(path.parent, os.O_RDONLY)

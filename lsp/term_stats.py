@@ -12,6 +12,7 @@ import re
 import sqlite3
 from typing import Any
 
+from codeassist.indexer.errors import CodeassistError
 from codeassist.indexer.lexical import select_terms
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class TermStats:
             return {}
         try:
             return self._index.document_frequencies(terms)
-        except (sqlite3.Error, AttributeError) as err:
+        except (sqlite3.Error, CodeassistError, AttributeError) as err:
             log.info("term statistics unavailable (%s); completion queries keep their nearest words", err)
             self.broken = True
             return {}

@@ -25,6 +25,8 @@ from typing import Any
 import click
 
 from codeassist.cli.main import cli
+from codeassist.cli.options import index_dir_option, json_option, locate, root_option
+from codeassist.cli.output import make_console
 
 CONFIGURE_HINT = (
     "No chat model configured, so here is the most relevant code. To get answers, set "
@@ -35,23 +37,18 @@ CONFIGURE_HINT = (
 
 def root_options(func: Any) -> Any:
     func = click.option("--model", default=None, help="Chat model for this run (overrides the settings).")(func)
-    func = click.option("-k", "k", type=click.IntRange(min=1), default=None,
-                        help="Snippets to retrieve (default: [search] k).")(func)
-    func = click.option("--index-dir", type=click.Path(file_okay=False), default=None,
-                        help="Where the index lives (default: user cache dir).")(func)
-    return click.option("--root", default=".", show_default=True,
-                        type=click.Path(file_okay=False, path_type=Path), help="Repository root.")(func)
+    func = click.option("-k", "k", type=click.IntRange(1, 1000), default=None,
+                        help="Snippets to retrieve, 1-1000 (default: [search] k).")(func)
+    return root_option(index_dir_option(func))
 
 
-def open_session(root: Path, index_dir: str | None, k: int | None, model: str | None) -> tuple[Any, Any]:
-    """(settings, index) for a repository root; IndexNotFound / ConfigError carry their own fix."""
+def open_session(root: Path | None, index_dir: str | None, k: int | None, model: str | None) -> tuple[Any, Any]:
+    """(settings, index) for the repository holding `root` (any folder inside an indexed repository);
+    IndexNotFound / ConfigError carry their own fix."""
     from codeassist.indexer import open_index
-    from codeassist.settings import load_settings
 
-    resolved = root.expanduser().resolve()
-    overrides = {"index": {"index_dir": index_dir}, "search": {"k": k}, "chat": {"model": model}}
-    settings = load_settings(resolved if resolved.is_dir() else None, overrides)
-    return settings, open_index(resolved, settings.index.index_dir or None)
+    where = locate(root, index_dir, {"search": {"k": k}, "chat": {"model": model}})
+    return where.settings, open_index(where.root, where.index_dir)
 
 
 def piped_stdin() -> str | None:
@@ -59,12 +56,6 @@ def piped_stdin() -> str | None:
     if stream.isatty():
         return None
     return stream.read() or None
-
-
-def make_console() -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
 
 
 def print_sources(console: Any, sources: list[Any]) -> None:
@@ -88,15 +79,19 @@ def print_fallback(console: Any, question: str, settings: Any, index: Any, *, as
                    "hint": note}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return context.sources
-    from rich.syntax import Syntax
+    from codeassist.cli.output import print_code
 
     console.print(note, style="yellow", markup=False)
     if not context.snippets:
-        console.print("No code in the index matched the question.", markup=False)
+        status = index.status() if hasattr(index, "status") else {}
+        if status.get("chunks") == 0:
+            console.print(f"The index of {status.get('root')} is empty: nothing there could be indexed "
+                          f"(codeassist index {status.get('root')} says what was skipped and why).", markup=False)
+        else:
+            console.print("No code in the index matched the question.", markup=False)
     for number, snip in enumerate(context.snippets, start=1):
         console.print(f"\n[{number}] {snip.source.label()}", style="bold", markup=False)
-        console.print(Syntax(snip.text, snip.language or "text", line_numbers=True, start_line=snip.start_line,
-                             word_wrap=True, theme="ansi_dark"))
+        print_code(console, snip.text, snip.language, snip.start_line, wrap=True)
     return context.sources
 
 
@@ -187,12 +182,12 @@ class RepoScoped:
 @cli.command("ask")
 @click.argument("question")
 @root_options
-@click.option("--json", "as_json", is_flag=True, help='Print {"answer", "sources", "model", "usage"}.')
+@json_option('Print {"answer", "sources", "model", "usage"}.')
 @click.option("--no-stream", is_flag=True, help="Print the answer once it is complete.")
 @click.option("--repo", multiple=True, help="Only this repository of a multi-repository index (repeatable).")
 @click.option("--strict", is_flag=True,
               help="Exit 1 when no chat endpoint answers (default: show the relevant code, exit 0).")
-def ask_command(question: str, root: Path, index_dir: str | None, k: int | None, model: str | None,
+def ask_command(question: str, root: Path | None, index_dir: str | None, k: int | None, model: str | None,
                 as_json: bool, no_stream: bool, repo: tuple[str, ...], strict: bool) -> None:
     """Answer QUESTION about the repository, citing the code it used.
 
@@ -241,7 +236,7 @@ def _ask(console: Any, question: str, index: Any, settings: Any, extra: str | No
 
 @cli.command("chat")
 @root_options
-def chat_command(root: Path, index_dir: str | None, k: int | None, model: str | None) -> None:
+def chat_command(root: Path | None, index_dir: str | None, k: int | None, model: str | None) -> None:
     """Talk about the repository. Each follow-up re-retrieves with the conversation in mind.
 
     \b

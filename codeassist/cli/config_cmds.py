@@ -10,13 +10,11 @@ from typing import Any
 import click
 
 from codeassist.cli.main import cli
+from codeassist.cli.options import json_option, locate, root_option
 
 
-def _load(root: Path) -> Any:
-    from codeassist.settings import load_settings
-
-    resolved = root.expanduser().resolve()
-    return load_settings(resolved if resolved.is_dir() else None)
+def _load(root: Path | None) -> Any:
+    return locate(root).settings
 
 
 @cli.group("config")
@@ -25,9 +23,9 @@ def config_group() -> None:
 
 
 @config_group.command("show")
-@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def config_show(root: Path, as_json: bool) -> None:
+@root_option
+@json_option("Print the settings as one JSON object.")
+def config_show(root: Path | None, as_json: bool) -> None:
     """Print the effective settings, API keys masked, and the files and variables they came from."""
     settings = _load(root)
     data = settings.redacted_dict()
@@ -133,12 +131,12 @@ def _last_served_checks(settings: Any) -> list[dict[str, Any]]:
 
 
 @cli.command("doctor")
-@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def doctor_command(root: Path, as_json: bool) -> None:
+@root_option
+@json_option('Print {"ok", "checks": [{name, status, detail, fix, required}]}.')
+def doctor_command(root: Path | None, as_json: bool) -> None:
     """Check the embedding model, every configured endpoint and the index; say what to fix."""
-    root = root.expanduser().resolve()
-    settings = _load(root)
+    where = locate(root)
+    root, settings = where.root, where.settings
     checks = [
         _weights_check(settings),
         *_chain_checks(settings, "chat", True),
@@ -164,14 +162,14 @@ def doctor_command(root: Path, as_json: bool) -> None:
 
 @cli.command("log")
 @click.option("-n", "n", type=click.IntRange(min=1), default=10, show_default=True, help="How many requests.")
-@click.option("--json", "as_json", is_flag=True, help="Full rows, including the redacted request and response.")
+@json_option("Full rows, including the redacted request and response.")
 def log_command(n: int, as_json: bool) -> None:
     """Show the most recent model requests from the prompt log, newest first."""
     from codeassist.promptlog import PromptLog
 
     log = PromptLog()
     rows = log.recent(n)
-    if not _load(Path(".")).log and not as_json:
+    if not _load(None).log and not as_json:
         click.echo("Note: logging is off (log = false); these are older requests.", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -183,14 +181,24 @@ def log_command(n: int, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "time", "purpose", "endpoint (chain #)", "model", "template", "ms", "tokens in/out",
-                  "status", "skipped before it")
+    console = Console()
+    columns = ("id", "time", "purpose", "endpoint (chain #)", "model", "template", "ms", "tokens in/out",
+               "status", "skipped before it")
+    table = Table(*columns)
+    lines = ["\t".join(columns)]
     for row in rows:
         template = f"{row['template']}@{row['template_version']}" if row["template"] else ""
         tokens = f"{row['prompt_tokens'] or '?'}/{row['completion_tokens'] or '?'}"
-        status = row["status"] + (f": {row['error'][:60]}" if row["error"] else "")
+        error = row["error"] or ""
         position = row.get("chain_position")
         endpoint = (row["endpoint"] or "(none answered)") + (f" (#{position})" if position is not None else "")
-        table.add_row(str(row["id"]), row["ts"], row["purpose"], endpoint, row["model"], template,
-                      str(row["latency_ms"] or ""), tokens, status, (row.get("skipped") or "")[:80])
-    Console(width=160).print(table)
+        skipped = row.get("skipped") or ""
+        head = [str(row["id"]), row["ts"], row["purpose"], endpoint, row["model"], template,
+                str(row["latency_ms"] or ""), tokens]
+        # A terminal gets a table with the start of long cells; a pipe gets whole tab-separated lines.
+        table.add_row(*head, row["status"] + (f": {error[:60]}" if error else ""), skipped[:80])
+        lines.append("\t".join([*head, row["status"] + (f": {error}" if error else ""), skipped]).replace("\n", " "))
+    if console.is_terminal:
+        Console(width=max(console.width, 160)).print(table)
+    else:
+        click.echo("\n".join(lines))

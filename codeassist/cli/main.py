@@ -22,7 +22,7 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codeassist")
 def cli() -> None:
     """codeassist: index, search and ask questions about a repository, offline by default."""

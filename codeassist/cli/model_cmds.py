@@ -7,6 +7,7 @@ import json
 import click
 
 from codeassist.cli.main import cli
+from codeassist.cli.options import json_option
 
 
 @cli.group("model")
@@ -31,7 +32,7 @@ def model_install() -> None:
 
 
 @model_group.command("status")
-@click.option("--json", "as_json", is_flag=True)
+@json_option("Print the status as one JSON object.")
 def model_status_command(as_json: bool) -> None:
     """Where the model's weights were found, or why not."""
     from codeassist.indexer.model_weights import model_status

@@ -16,7 +16,7 @@ def prompts_group() -> None:
 
 
 @prompts_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the templates as JSON.")
 def prompts_list(as_json: bool) -> None:
     """Every template with its effective version and where it comes from."""
     from codeassist.prompting import load_template, template_names, template_problems, user_prompts_dir

@@ -58,7 +58,8 @@ def _echo_definitions(definitions: list[Any], as_json: bool, empty: str) -> None
 
 _COMMON = [
     click.option("--root", default=".", type=click.Path(file_okay=False, path_type=Path), help="Repository root."),
-    click.option("--index-dir", type=click.Path(file_okay=False)),
+    click.option("--index-dir", type=click.Path(file_okay=False),
+                 help="Where the index lives (default: the user cache dir, keyed by the repository root)."),
     click.option("--json", "as_json", is_flag=True, help="Print the definitions as a JSON list."),
 ]
 

@@ -148,7 +148,7 @@ def test_to_index_config_and_redacted_dict() -> None:
         ('[chat]\nmodel = "x"\nmodle = "y"\n', ["unknown key 'chat.modle'", "Did you mean 'chat.model'?"]),
         ('[chta]\nmodel = "x"\n', ["unknown key 'chta'", "Did you mean 'chat'?"]),
         ('[chat]\ntimeout = "slow"\n', ["'chat.timeout' must be a number", "'slow'"]),
-        ('[chat]\ntimeout = -1\n', ["'chat.timeout' must be greater than 0, got -1"]),
+        ('[chat]\ntimeout = -1\n', ["'chat.timeout' must be between 0.1 and 3,600, got -1"]),
         ('[search]\nk = 2.5\n', ["'search.k' must be an integer"]),
         ('log = "yes"\n', ["'log' must be true or false"]),
         ('[embeddings]\nprovider = "torch"\n', ["'embeddings.provider' must be one of local, openai"]),

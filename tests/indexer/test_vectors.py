@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from codeassist.indexer import vectors as vectors_module
+from codeassist.indexer.errors import IndexStorageError
 from codeassist.indexer.vectors import MAGIC, VectorIndex, VectorIndexUnusable
 
 DIM = 32
@@ -168,7 +169,7 @@ def test_save_replaces_atomically(tmp_path: Path, data: np.ndarray, monkeypatch:
         raise OSError("disk full")
 
     monkeypatch.setattr(vectors_module.os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexStorageError, match="disk full.*the previous vectors.faiss is kept"):
         ix.save(path)
     assert [p.name for p in tmp_path.iterdir()] == ["vectors.faiss"]  # temp file cleaned up
     assert len(VectorIndex.load(path, dimension=DIM, model_id=MODEL)) == 5  # old file intact

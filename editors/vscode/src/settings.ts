@@ -118,7 +118,7 @@ export function resolveServerCommand(config: ConfigReader): ServerCommand {
 export function serverNotFoundMessage(command: string): string {
   return (
     `codeassist: could not start the language server \`${command}\`. ` +
-    "Install it with `pipx install codeassist` (or `pip install codeassist` in the Python you use), " +
+    "Install it from the codeassist source checkout with `pipx install .` (or `pip install .` in the Python you use), " +
     "or point the setting `codeassist.serverCommand` (or `codeassist.pythonPath`) at it."
   );
 }

@@ -22,8 +22,8 @@ end
 ---@param cmd string
 ---@return string
 function M.not_found_message(cmd)
-  return ("language server `%s` not found. Install it with `pipx install codeassist` "
-    .. "(or `pip install codeassist`), or set `cmd` in require('codeassist').setup({ cmd = { '/path/to/codeassist-lsp' } })")
+  return ("language server `%s` not found. Install it from the codeassist source checkout with `pipx install .` "
+    .. "(or `pip install .`), or set `cmd` in require('codeassist').setup({ cmd = { '/path/to/codeassist-lsp' } })")
     :format(cmd)
 end
 

@@ -69,7 +69,7 @@ describe("resolveServerCommand", () => {
 
   it("says how to fix a missing server", () => {
     const message = serverNotFoundMessage("codeassist-lsp");
-    assert.match(message, /pipx install codeassist/);
+    assert.match(message, /pipx install \./);
     assert.match(message, /codeassist\.serverCommand/);
   });
 });
