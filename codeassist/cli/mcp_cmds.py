@@ -10,8 +10,9 @@ from codeassist.cli.main import cli
 
 
 @cli.command("mcp")
-@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Repository root the tools serve (every path argument is confined to it).")
+@click.option("--root", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Repository, or any folder inside it (default: the current directory); every path "
+                   "argument is confined to the repository.")
 @click.option("--index-dir", type=click.Path(file_okay=False), default=None,
               help="Where the index lives (default: user cache dir).")
 @click.option("--build", is_flag=True, help="Create the index on first use when it does not exist yet.")
@@ -20,6 +21,8 @@ def mcp_command(root: Path, index_dir: str | None, build: bool, no_embed: bool) 
     """Run an MCP server over stdio with tools search_code, find_definition, find_references,
     file_outline, read_code, index_status and reindex. Start it from an agent's MCP configuration
     (see README: Coding agents (MCP))."""
+    from codeassist.cli.options import locate
     from codeassist.mcp_server import serve
 
-    serve(str(root), index_dir=index_dir, build=build, embed=not no_embed)
+    located = locate(root, index_dir)  # from a subfolder: the indexed folder (or git work tree) above it
+    serve(str(located.root), index_dir=located.index_dir, build=build, embed=not no_embed)

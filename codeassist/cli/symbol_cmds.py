@@ -17,12 +17,17 @@ from codeassist.cli.main import cli
 from codeassist.errors import CodeassistError
 
 
-def _open(root: Path, index_dir: str | None) -> Any:
-    from codeassist.indexer import open_index
-    from codeassist.settings import load_settings
+def _locate(root: Path, index_dir: str | None) -> Any:
+    """The repository `root` lies in (walking up from a subfolder to the indexed folder, as every command does)."""
+    from codeassist.cli.options import locate
 
-    settings = load_settings(root.resolve() if root.is_dir() else None, {})
-    return open_index(root, index_dir or settings.index.index_dir)
+    return locate(root, index_dir)
+
+
+def _open(located: Any) -> Any:
+    from codeassist.indexer import open_index
+
+    return open_index(located.root, located.index_dir)
 
 
 def _repo_relative(path: str, root: Path) -> str:
@@ -57,7 +62,8 @@ def _echo_definitions(definitions: list[Any], as_json: bool, empty: str) -> None
 
 
 _COMMON = [
-    click.option("--root", default=".", type=click.Path(file_okay=False, path_type=Path), help="Repository root."),
+    click.option("--root", default=".", type=click.Path(file_okay=False, path_type=Path),
+                 help="Repository, or any folder inside it (the nearest indexed folder above it is used)."),
     click.option("--index-dir", type=click.Path(file_okay=False),
                  help="Where the index lives (default: the user cache dir, keyed by the repository root)."),
     click.option("--json", "as_json", is_flag=True, help="Print the definitions as a JSON list."),
@@ -80,7 +86,9 @@ def symbols_command(query: str, path: str | None, kind: str | None, limit: int, 
                     index_dir: str | None, as_json: bool) -> None:
     """Definitions whose name fuzzily matches QUERY (`gu` finds getUser), best first; with --path,
     the outline of one file."""
-    with _open(root, index_dir) as index:
+    located = _locate(root, index_dir)
+    root = located.root
+    with _open(located) as index:
         if path is not None:
             from codeassist.indexer.fuzzy import fuzzy_score
 
@@ -107,6 +115,8 @@ def definition_command(name: str, from_path: str | None, limit: int, root: Path,
     from codeassist.indexer.languages import language_for_path
     from codeassist.indexer.symbols import extract_symbols
 
+    located = _locate(root, index_dir)
+    root = located.root
     imports = None
     rel = None
     if from_path:
@@ -114,6 +124,6 @@ def definition_command(name: str, from_path: str | None, limit: int, root: Path,
         file = root / rel
         if file.is_file():  # the file as it is now, even if the index has not caught up with it yet
             imports = extract_symbols(file.read_bytes(), language_for_path(rel), rel).imports or None
-    with _open(root, index_dir) as index:
+    with _open(located) as index:
         found = index.definitions(name, from_path=rel, imports=imports, limit=limit)
     _echo_definitions(found, as_json, f"No definition of {name} in the index.")
