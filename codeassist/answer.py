@@ -21,6 +21,7 @@ from codeassist.errors import LLMNotConfigured
 from codeassist.llm import LLMClient
 from codeassist.prompting import fence, render
 from codeassist.promptlog import PromptLog
+from codeassist.redact_file import files_for, redact_hits
 from codeassist.settings import Settings
 
 __all__ = ["Answer", "SelectionContext", "Source", "answer_question", "retrieval_query", "retrieve"]
@@ -67,11 +68,17 @@ def retrieval_query(question: str, history: list[dict] | None = None, selection:
 
 
 def retrieve(question: str, *, searcher: Any, settings: Settings, history: list[dict] | None = None,
-             selection: SelectionContext | None = None) -> Context:
+             selection: SelectionContext | None = None, redact: bool = True) -> Context:
+    """The context for a question: search, drop what the selection already shows, fit the budget.
+
+    With `redact` (the default: the context is for a model) every hit's text is redacted with its whole
+    file in view (`codeassist.redact_file`); only a purely local display passes False."""
     hits = searcher.search(retrieval_query(question, history, selection), k=settings.search.k)
     if selection is not None:  # the selection itself is shown separately; do not repeat it as a snippet
         hits = [h for h in hits if not (h.path == selection.path and h.start_line >= selection.start_line
                                         and h.end_line <= selection.end_line)]
+    if redact:
+        hits = redact_hits(hits, files_for(searcher))
     return build_context(list(hits), budget_tokens=settings.context.budget_tokens,
                          max_per_file=settings.search.max_hits_per_file)
 
