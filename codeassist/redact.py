@@ -20,7 +20,7 @@ rule never touches an earlier replacement):
    unquoted at the start of a line (>= 16 chars: ``SIGNING_SEED=…`` in a .env file). Hex counts only in
    ``NAME=value`` env lines whose name is not a digest name (``sha256``, ``checksum``, ``commit`` …);
 7. random-looking runs of 32+ base64 characters anywhere, comments included (an AWS secret key in a
-   comment, the lines of a key block cut from both ends).
+   comment, the lines of a key block cut from both ends), except inside certificate / public key armour.
 
 The rules are tuned to leave ordinary source code byte-for-byte unchanged (tests and the false-positive
 count of ``bench/secrets.py`` check this). Texts cut from a file (chunks, ranges, prefix/suffix) are best
@@ -100,7 +100,11 @@ def _assignment(match: re.Match[str]) -> str | None:
 
 def _high_entropy(match: re.Match[str]) -> str | None:
     value = match.group("val")
-    if MARK in value or rules.HEX.fullmatch(value):
+    if MARK in value or rules.HEX.fullmatch(value) or rules.DIGEST_PREFIX.match(value) or \
+            rules.ASCENDING.search(value):
+        return None
+    name = match.group("head").rstrip(" \t:=>\"'")
+    if rules.HASH_NAME.search(name.replace("-", "_")):
         return None
     if not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value)):
         return None
@@ -117,16 +121,19 @@ def _bare_assignment(match: re.Match[str]) -> str | None:
     name, value = match.group("name"), match.group("val")
     if rules.HASH_NAME.search(name.replace("-", "_")):
         return None
-    env_style = name.upper() == name and "=" in match.group("head")
+    head = match.group("head")
+    env_style = name.upper() == name and "=" in head and not head.rstrip().endswith(" =")
     if not looks_random(value, allow_hex=env_style and len(value) >= 32):
         return None
+    if not env_style and re.fullmatch(r"[A-Za-z_]\w*", value) and sum(c.isdigit() for c in value) < 3:
+        return None  # `handler = ShellCompRequestCmd2`: in code an unquoted word is a name
     return match.group("head") + _mark("high-entropy") + match.string[match.end("val"):match.end()]
 
 
 def _bare_token(match: re.Match[str]) -> str | None:
     """A random-looking run of 32+ base64 characters anywhere, unless it is a labelled digest or data."""
     before = match.string[max(0, match.start() - 8):match.start()].lower()
-    if before.endswith(("sha1-", "sha256-", "sha384-", "sha512-", "base64,", "sha256:", "sha512:")):
+    if before.endswith(("sha1-", "sha256-", "sha384-", "sha512-", "base64,", "sha256:", "sha512:", "h1:")):
         return None
     return _mark("high-entropy") if looks_random(match.group("val")) else None
 
@@ -143,6 +150,16 @@ def _connection_key(match: re.Match[str]) -> str | None:
     if key == "sig=" and not before.endswith(("&", "?")):
         return None  # a SAS signature is a URL query parameter
     return match.group("head") + _mark("secret")
+
+
+def _auth_scheme(match: re.Match[str]) -> str | None:
+    """`Basic <base64>` / `Bearer <token>`: in an Authorization header, or random-looking anywhere."""
+    value = match.group("val")
+    text = match.string
+    line = text[text.rfind("\n", 0, match.start()) + 1:match.start()].lower()
+    if MARK in value or not ("authoriz" in line or looks_random(value)):
+        return None
+    return match.group("scheme") + " " + _mark("secret")
 
 
 def _url_credentials(match: re.Match[str]) -> str | None:
@@ -217,13 +234,17 @@ def redact(text: str) -> RedactionResult:
     for kind, literals, pattern in rules.TOKENS:
         if any(literal in work.text for literal in literals):
             work.run(pattern, kind, lambda m, kind=kind: _mark(kind))
+    if "asic " in work.text or "earer " in work.text or "ASIC " in work.text or "EARER " in work.text:
+        work.run(rules.AUTH_SCHEME, "auth-header", _auth_scheme)
     work.run(rules.CONNECTION_KEYS, "connection-string", _connection_key, rules.CONNECTION_HINT)
     if "://" in work.text:
         work.run(rules.URL_CREDENTIALS, "url-credentials", _url_credentials)
     work.run(rules.ASSIGN, "secret-assignment", _assignment, rules.ASSIGN_HINT)
     work.run(rules.ENTROPY_ASSIGN, "high-entropy", _high_entropy, rules.ENTROPY_HINT)
     work.run(rules.BARE_ASSIGN, "high-entropy", _bare_assignment, rules.BARE_ASSIGN_HINT)
-    work.run(rules.BARE_TOKEN, "high-entropy", _bare_token)
+    public = [m.span() for m in rules.PUBLIC_BLOCK.finditer(work.text)] if "-----BEGIN" in work.text else []
+    work.run(rules.BARE_TOKEN, "high-entropy",
+             lambda m: None if any(s <= m.start() < e for s, e in public) else _bare_token(m))
     findings.sort(key=lambda f: f[1])
     return RedactionResult(work.text, findings)
 

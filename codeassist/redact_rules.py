@@ -124,8 +124,12 @@ TOKENS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     ("age-secret-key", ("AGE-SECRET-KEY-1",), re.compile(r"\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b")),
     ("telegram-token", (":AA",), re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")),
     ("azure-client-secret", ("Q~",), re.compile(r"(?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![\w~.-])")),
-    ("auth-header", ("uthorization: ", "UTHORIZATION: "), re.compile(r"(?i)(?<=authorization: )(?:basic|bearer|token) [A-Za-z0-9+/=._~-]{12,}")),
 ]
+
+# HTTP credentials: `Authorization: Basic <base64>` / `Bearer <token>`, in headers, code and docs.
+AUTH_SCHEME = re.compile(r"(?i)\b(?P<scheme>basic|bearer) (?P<val>[A-Za-z0-9+/=._~-]{16,})")
+# Labelled digests (subresource integrity, lockfiles): the label says it is a hash.
+DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?)[-:]")
 
 # Connection strings (Azure storage / service bus / SQL Server / ODBC): `Key=value;` pairs.
 CONNECTION_KEYS = re.compile(
@@ -168,6 +172,9 @@ BARE_ASSIGN = re.compile(
 BARE_ASSIGN_HINT = re.compile(r"[=:][ \t]*[A-Za-z0-9+/=_\-~]{16,}[ \t]*(?:[#;][^\n]*)?$", re.M)
 # Long base64/alphanumeric runs anywhere (comments, docs, key lines of a cut block).
 BARE_TOKEN = re.compile(r"(?<![\w+/=.~\\-])(?P<val>[A-Za-z0-9+/]{32,}={0,2})(?![\w+/=.~-])")
+# Public material in PEM armour (certificates, public keys): long base64 lines that are not secrets.
+PUBLIC_BLOCK = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*(?:CERTIFICATE|PUBLIC KEY|CERTIFICATE REQUEST|X509 CRL)-----"
+                          r".*?-----END (?:[A-Z0-9]+ )*(?:CERTIFICATE|PUBLIC KEY|CERTIFICATE REQUEST|X509 CRL)-----", re.S)
 # Names whose values are digests and ids, not secrets (lockfiles, manifests, build metadata).
 HASH_NAME = re.compile(r"(?i)(?:sha\d*|md5|hash|checksum|digest|integrity|commit|rev(?:ision)?|etag|uuid|guid"
                        r"|version|id|nonce_?hash)$")
@@ -176,7 +183,7 @@ TYPE_WORDS = {
     "optional", "undefined", "number", "object", "secretstr", "self", "this", "required", "char",
 }
 HEX = re.compile(r"[0-9a-fA-F-]+")
-_ASCENDING = re.compile(r"(?:abcde|bcdef|cdefg|defgh|ghijk|klmno|nopqr|pqrst|stuvw|uvwxy|vwxyz|01234|12345|23456"
+ASCENDING = re.compile(r"(?:abcde|bcdef|cdefg|defgh|ghijk|klmno|nopqr|pqrst|stuvw|uvwxy|vwxyz|01234|12345|23456"
                         r"|34567|45678|56789)", re.I)
 
 
@@ -189,39 +196,33 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / total * math.log2(c / total) for c in counts.values())
 
 
-def _class(ch: str) -> int:
-    return 0 if ch.islower() else 1 if ch.isupper() else 2 if ch.isdigit() else 3
-
-
-def _switch_ratio(alnum: list[str]) -> float:
-    """Share of neighbouring characters that switch between lower case, upper case and digits."""
-    return sum(_class(a) != _class(b) for a, b in zip(alnum, alnum[1:], strict=False)) / (len(alnum) - 1)
+_LOWER_RUN = re.compile(r"[a-z]+")
+_DIGIT_RUN = re.compile(r"[0-9]+")
 
 
 def looks_random(value: str, *, allow_hex: bool = False) -> bool:
     """Whether `value` reads as generated key material rather than a word, identifier, hash or alphabet.
 
-    Needs four letters and two digits (or, without digits, 20+ letters of both cases), frequent switches between lower case, upper case and
-    digits (identifiers switch at word boundaries only), no alphabet or digit runs, and an entropy of at
-    least 0.75 * log2(min(length, alphabet size)). Pure hex passes only with `allow_hex` (digests
-    are hex; a hex value is a secret only by where it is assigned)."""
+    Identifiers are words: runs of lower-case letters average 4+ characters and digits come in one or
+    two groups (``TestRenderWith201``). Random text over a mixed alphabet has short lower-case runs
+    (about 1.7 characters for letters+digits) or, without lower case, digits scattered in many groups.
+    On top of that shape: four letters at least, no alphabet or digit runs (``abcdef``, ``12345``), and
+    an entropy of at least 0.75 * log2(min(length, alphabet size)). Pure hex passes only with
+    `allow_hex` (digests are hex; a hex value is a secret only by where it is assigned)."""
     core = value.rstrip("=")
-    alnum = [c for c in core if c.isalnum()]
-    if len(alnum) < 12 or MARK_TEXT in value:
+    alnum = "".join(c for c in core if c.isalnum())
+    if len(alnum) < 12 or MARK_TEXT in value or sum(c.isalpha() for c in alnum) < 4:
         return False
-    digits = sum(c.isdigit() for c in alnum)
-    if len(alnum) - digits < 4:
-        return False
-    if digits < 2:  # random letters-only values exist; they must switch case often and be long
-        uppers = sum(c.isupper() for c in alnum)
-        if len(alnum) < 20 or min(uppers, len(alnum) - digits - uppers) < 4 or _switch_ratio(alnum) < 0.4:
-            return False
     is_hex = bool(HEX.fullmatch(core))
-    if is_hex and not allow_hex:
+    if (is_hex and not allow_hex) or ASCENDING.search(core):
         return False
-    if _ASCENDING.search(core):
+    lower_runs = [len(run) for run in _LOWER_RUN.findall(alnum)]
+    digit_runs = len(_DIGIT_RUN.findall(alnum))
+    short_words = bool(lower_runs) and sum(lower_runs) / len(lower_runs) <= (2.0 if digit_runs == 0 else 2.5)
+    scattered_digits = digit_runs >= max(3, len(alnum) // 10)
+    if not (short_words or scattered_digits):
         return False
-    if _switch_ratio(alnum) < 0.3:
+    if digit_runs == 0 and len(alnum) < 20:
         return False
     alphabet = 16 if is_hex else 64
     return shannon_entropy(core) >= 0.75 * math.log2(min(len(core), alphabet))
