@@ -16,7 +16,8 @@ rule never touches an earlier replacement):
    values are always redacted; unquoted ones only when they cannot be code: ``KEY=value`` env lines, or
    values with a digit or symbol that are neither calls, attribute accesses nor type names
    (``password: str`` and ``token = get_token()`` stay);
-6. random-looking values assigned to ANY name (`redact_rules.looks_random`): quoted (>= 20 chars), or
+6. random-looking values assigned to ANY name (`redact_rules.looks_random` and an entropy of 4 bits per
+   character for quoted ones): quoted (>= 20 chars), or
    unquoted at the start of a line (>= 16 chars: ``SIGNING_SEED=…`` in a .env file). Hex counts only in
    ``NAME=value`` env lines whose name is not a digest name (``sha256``, ``checksum``, ``commit`` …);
 7. random-looking runs of 32+ base64 characters anywhere, comments included (an AWS secret key in a
@@ -93,8 +94,8 @@ def _assignment(match: re.Match[str]) -> str | None:
         style = "yaml"
     else:
         style = "code"
-    if bare is None or not _bare_is_secret(bare, style):
-        return None
+    if bare is None or not _bare_is_secret(bare, style) or match.string[match.end():match.end() + 1] in ("(", "."):
+        return None  # a call or an attribute access: `token = b64encode(userpass)`
     return match.group("head") + _mark("secret")
 
 
@@ -110,7 +111,7 @@ def _high_entropy(match: re.Match[str]) -> str | None:
         return None
     if "/" in value and value.count("/") >= 2 and not re.search(r"[+=]", value):
         return None  # a path
-    if shannon_entropy(value) < 4.0:
+    if shannon_entropy(value) < 4.0 or not looks_random(value):
         return None
     q = match.group("q")
     return match.group("head") + q + _mark("high-entropy") + q

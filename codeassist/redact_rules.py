@@ -18,7 +18,7 @@ KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 # One line of key material as it appears in files: bare, indented, quoted, in a comment, in a string
 # concatenation, with an escaped newline; or a PEM header (Proc-Type, DEK-Info, Comment).
 _KEY_LINE = re.compile(
-    r"[ \t\"'`#/*+,;(\[]*(?:[A-Za-z0-9+/]{4,}={0,2}|[A-Za-z][\w-]*: [^\n]*)(?:\\n)?[ \t\"'`,;+)\]\\]*"
+    r"[ \t\"'`#/*+,;(\[]*(?:[A-Za-z0-9+/]{2,}={0,2}|[A-Za-z][\w-]*: [^\n]*)(?:\\n)?[ \t\"'`,;+)\]\\]*"
 )
 
 
@@ -136,7 +136,7 @@ CONNECTION_KEYS = re.compile(
     r"(?i)(?:^|(?<=[;\"'\s?&]))(?P<head>(?:account[ _]?key|shared[ _]?access[ _]?key|shared[ _]?access[ _]?signature"
     r"|password|pwd|sig)=)(?P<val>[^;\"'\s&<>]{3,})"
 )
-CONNECTION_HINT = re.compile(r"(?i)(?:key|password|pwd|sig|signature)=")
+CONNECTION_HINT = re.compile(r"(?i)(?:account[ _]?key|shared[ _]?access[ _]?(?:key|signature)|password|pwd|[?&]sig)=")
 
 URL_CREDENTIALS = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://)([^\s:/@'\"]*):([^\s@/'\"]+)@")
 
@@ -203,9 +203,9 @@ _DIGIT_RUN = re.compile(r"[0-9]+")
 def looks_random(value: str, *, allow_hex: bool = False) -> bool:
     """Whether `value` reads as generated key material rather than a word, identifier, hash or alphabet.
 
-    Identifiers are words: runs of lower-case letters average 4+ characters and digits come in one or
-    two groups (``TestRenderWith201``). Random text over a mixed alphabet has short lower-case runs
-    (about 1.7 characters for letters+digits) or, without lower case, digits scattered in many groups.
+    Identifiers are words: the median run of lower-case letters is 3+ characters and digits come in one
+    or two groups (``TestRenderWith201``). Random text over a mixed alphabet has short lower-case runs
+    (median 1-2 characters) or, without lower case, digits scattered in many groups.
     On top of that shape: four letters at least, no alphabet or digit runs (``abcdef``, ``12345``), and
     an entropy of at least 0.75 * log2(min(length, alphabet size)). Pure hex passes only with
     `allow_hex` (digests are hex; a hex value is a secret only by where it is assigned)."""
@@ -216,9 +216,9 @@ def looks_random(value: str, *, allow_hex: bool = False) -> bool:
     is_hex = bool(HEX.fullmatch(core))
     if (is_hex and not allow_hex) or ASCENDING.search(core):
         return False
-    lower_runs = [len(run) for run in _LOWER_RUN.findall(alnum)]
+    lower_runs = sorted(len(run) for run in _LOWER_RUN.findall(alnum))
     digit_runs = len(_DIGIT_RUN.findall(alnum))
-    short_words = bool(lower_runs) and sum(lower_runs) / len(lower_runs) <= (2.0 if digit_runs == 0 else 2.5)
+    short_words = bool(lower_runs) and lower_runs[len(lower_runs) // 2] <= 2
     scattered_digits = digit_runs >= max(3, len(alnum) // 10)
     if not (short_words or scattered_digits):
         return False
