@@ -26,6 +26,7 @@ ordinary code the redactor touches by mistake.
 5. False positives: findings of `redact()` on real code that holds no secrets (registry corpora: tuning
    corpora listed separately from the reported ones) plus synthetic lockfile / digest / UUID / test
    vector shapes.
+6. Throughput: MB/s of `redact()` on the report corpora, against the reference redactor on the same texts.
 
 Prints one JSON object.
 """
@@ -204,15 +205,21 @@ def load_module(name: str, path: Path) -> Any:
     return module
 
 
-def reference_chunk_leaks(root: Path, planted: dict, work: Path, commit: str) -> dict[str, int] | None:
-    """Leaks when each chunk is redacted on its own by the reference redactor (`commit`'s redact.py,
-    by default the one before whole-file redaction)."""
+def reference_redactor(work: Path, commit: str) -> Any:
+    """`commit`'s codeassist/redact.py as a module (None when git cannot show it)."""
     shown = subprocess.run(["git", "-C", str(HERE), "show", f"{commit}:codeassist/redact.py"],
                            capture_output=True, text=True)
     if shown.returncode != 0:
         return None
     (work / "reference_redact.py").write_text(shown.stdout)
-    module = load_module("reference_redact", work / "reference_redact.py")
+    return load_module("reference_redact", work / "reference_redact.py")
+
+
+def reference_chunk_leaks(root: Path, planted: dict, work: Path, module: Any) -> dict[str, int] | None:
+    """Leaks when each chunk is redacted on its own by the reference redactor (`commit`'s redact.py,
+    by default the one before whole-file redaction)."""
+    if module is None:
+        return None
     from codeassist.indexer import open_index
 
     result = {}
@@ -274,6 +281,37 @@ def synthetic_false_positives(seed: int, repeats: int = 20) -> dict[str, Any]:
     return {"lines": total, "flagged": flagged, "flagged_templates": examples}
 
 
+def throughput(specs: list[str], reference: Any) -> dict[str, Any]:
+    """MB/s of `redact()` over the corpora's files, and of the reference redactor on the same texts."""
+    from registry_corpora import fetch
+
+    from codeassist.redact import redact
+
+    texts = []
+    for spec in specs:
+        try:
+            root = fetch(spec)
+        except SystemExit:
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.stat().st_size <= 2_000_000):
+            try:
+                texts.append(path.read_text("utf-8"))
+            except (UnicodeDecodeError, OSError):
+                continue
+    size = sum(len(t) for t in texts) / 1e6
+    out: dict[str, Any] = {"mb": round(size, 2)}
+    for name, fn in (("mb_per_s", redact), ("reference_mb_per_s", getattr(reference, "redact", None))):
+        if fn is None:
+            continue
+        started = time.perf_counter()
+        for text in texts:
+            fn(text)
+        out[name] = round(size / (time.perf_counter() - started), 2)
+    if "reference_mb_per_s" in out:
+        out["ratio"] = round(out["mb_per_s"] / out["reference_mb_per_s"], 2)
+    return out
+
+
 def corpus_false_positives(specs: list[str]) -> dict[str, Any]:
     from registry_corpora import fetch
 
@@ -290,7 +328,6 @@ def corpus_false_positives(specs: list[str]) -> dict[str, Any]:
         size = 0
         kinds: Counter[str] = Counter()
         samples: list[str] = []
-        started = time.perf_counter()
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             if path.stat().st_size > 2_000_000:
                 continue
@@ -307,10 +344,8 @@ def corpus_false_positives(specs: list[str]) -> dict[str, Any]:
                     kinds[kind] += 1
                     if len(samples) < 4:
                         samples.append(f"{path.relative_to(root)}:{line} {kind}: {text.split(chr(10))[line - 1].strip()[:90]}")
-        seconds = time.perf_counter() - started
         out[spec] = {"files": files, "mb": round(size / 1e6, 2), "files_changed": changed,
-                     "findings": sum(kinds.values()), "by_kind": dict(kinds), "samples": samples,
-                     "mb_per_s": round(size / 1e6 / seconds, 1) if seconds else None}
+                     "findings": sum(kinds.values()), "by_kind": dict(kinds), "samples": samples}
     return out
 
 
@@ -328,7 +363,8 @@ def main() -> None:
         root = work / "repo"
         planted = build_repo(root, args.seed)
         per_path, chunks = run_paths(root, planted, work)
-        reference = reference_chunk_leaks(root, planted, work, args.reference_commit)
+        reference_module = reference_redactor(work, args.reference_commit)
+        reference = reference_chunk_leaks(root, planted, work, reference_module)
 
     values = {name: len(v) for name, (_, v) in planted.items()}
     by_kind = {name: {p: per_path[p][name] for p in PATHS} for name in planted}
@@ -351,6 +387,7 @@ def main() -> None:
     if not args.no_corpora:
         result["false_positives"]["tuning_corpora"] = corpus_false_positives(TUNING_CORPORA)
         result["false_positives"]["report_corpora"] = corpus_false_positives(REPORT_CORPORA)
+        result["throughput_report_corpora"] = throughput(REPORT_CORPORA, reference_module)
     print(json.dumps(result, indent=2))
 
 
