@@ -8,8 +8,9 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import { documentSelector, isServedDocument } from "./documents";
 import { findExecutable } from "./executable";
-import { buildInitializationOptions, resolveServerCommand, serverNotFoundMessage } from "./settings";
+import { buildInitializationOptions, resolveServerCommand, type ResolveContext, serverNotFoundMessage } from "./settings";
 
 export const CLIENT_ID = "codeassist";
 
@@ -35,9 +36,19 @@ function keepServerCommandsToOurselves(client: LanguageClient): void {
   }
 }
 
-export function createClient(output: vscode.OutputChannel): LanguageClient | undefined {
+/** Whether a document may reach the server, by the current `enabledLanguages` / `disabledLanguages`. */
+export function servesDocument(document: vscode.TextDocument): boolean {
   const config = vscode.workspace.getConfiguration(CLIENT_ID);
-  const { command, args } = resolveServerCommand(config);
+  return isServedDocument(document, config.get("enabledLanguages"), config.get("disabledLanguages"));
+}
+
+export function createClient(
+  output: vscode.OutputChannel,
+  resolveContext: ResolveContext,
+  secretApiKey: string | undefined,
+): LanguageClient | undefined {
+  const config = vscode.workspace.getConfiguration(CLIENT_ID);
+  const { command, args } = resolveServerCommand(config, resolveContext);
   const executable = findExecutable(command);
   if (!executable) {
     void showServerNotFound(command);
@@ -45,9 +56,16 @@ export function createClient(output: vscode.OutputChannel): LanguageClient | und
   }
   const serverOptions: ServerOptions = { command: executable, args, transport: TransportKind.stdio };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
-    initializationOptions: buildInitializationOptions(config),
+    // Files on disk in the served languages; the middleware also keeps out secret files by name.
+    documentSelector: documentSelector(config.get("enabledLanguages"), config.get("disabledLanguages")),
+    initializationOptions: buildInitializationOptions(config, secretApiKey),
     outputChannel: output,
+    middleware: {
+      didOpen: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),
+      didChange: (event, next) => (servesDocument(event.document) ? next(event) : Promise.resolve()),
+      didSave: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),
+      didClose: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),
+    },
   };
   const client = new LanguageClient(CLIENT_ID, "codeassist", serverOptions, clientOptions);
   // textDocument/inlineCompletion is a "proposed" feature in vscode-languageclient 9.
