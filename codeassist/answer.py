@@ -21,6 +21,7 @@ from codeassist.errors import LLMNotConfigured
 from codeassist.llm import LLMClient
 from codeassist.prompting import fence, render
 from codeassist.promptlog import PromptLog
+from codeassist.redact import redact_text
 from codeassist.redact_file import files_for, redact_hits
 from codeassist.settings import Settings
 
@@ -110,7 +111,8 @@ def _prompt_variables(question: str, context: Context, extra_context: str | None
                       selection: SelectionContext | None, settings: Settings) -> dict[str, str]:
     extra = ""
     if extra_context and extra_context.strip():
-        extra = fence(_clip(extra_context, settings.context.extra_tokens), "Extra context piped in by the user",
+        # Redacted whole before it is clipped: the clip must not cut a key block away from its BEGIN line.
+        extra = fence(_clip(redact_text(extra_context), settings.context.extra_tokens), "Extra context piped in by the user",
                       kind="user-provided data")
     selected = ""
     if selection is not None:
