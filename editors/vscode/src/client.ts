@@ -36,6 +36,10 @@ function keepServerCommandsToOurselves(client: LanguageClient): void {
   }
 }
 
+function withEditPrompt<T extends { lsp: object }>(options: T): T {
+  return { ...options, lsp: { ...options.lsp, editPrompt: true } };
+}
+
 /** Whether a document may reach the server, by the current `enabledLanguages` / `disabledLanguages`. */
 export function servesDocument(document: vscode.TextDocument): boolean {
   const config = vscode.workspace.getConfiguration(CLIENT_ID);
@@ -58,7 +62,8 @@ export function createClient(
   const clientOptions: LanguageClientOptions = {
     // Files on disk in the served languages; the middleware also keeps out secret files by name.
     documentSelector: documentSelector(config.get("enabledLanguages"), config.get("disabledLanguages")),
-    initializationOptions: buildInitializationOptions(config, secretApiKey),
+    // editPrompt: this extension implements codeassist.editWithInstruction (it asks for the instruction).
+    initializationOptions: withEditPrompt(buildInitializationOptions(config, secretApiKey)),
     outputChannel: output,
     middleware: {
       didOpen: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),

@@ -16,6 +16,7 @@ export const PALETTE_COMMANDS = [
   "codeassist.reindex",
   "codeassist.toggle",
   "codeassist.setApiKey",
+  "codeassist.editWithInstruction",
 ];
 
 const TARGETS: Record<ConfigTarget, vscode.ConfigurationTarget> = {

@@ -7,6 +7,7 @@ import { DidChangeConfigurationNotification, type LanguageClient } from "vscode-
 import { CHAT_VIEW_ID, ChatPanel } from "./chat/panel";
 import { CLIENT_ID, createClient, showServerNotFound } from "./client";
 import { currentAskContext, PALETTE_COMMANDS, registerCommands } from "./commands";
+import { registerEdit } from "./edit";
 import { API_KEY_SECRET, buildInitializationOptions, type ResolveContext, resolveServerCommand } from "./settings";
 import { StatusItem } from "./status";
 
@@ -71,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     chat,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     ...registerCommands(client, chat, status, context.secrets),
+    ...registerEdit(client),
     context.secrets.onDidChange((event) => {
       if (event.key === API_KEY_SECRET) {
         void pushSettings();
