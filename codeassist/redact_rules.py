@@ -222,8 +222,10 @@ def looks_random(value: str, *, allow_hex: bool = False) -> bool:
     scattered_digits = digit_runs >= max(3, len(alnum) // 10)
     if not (short_words or scattered_digits):
         return False
-    if digit_runs == 0 and len(alnum) < 20:
-        return False
+    if digit_runs == 0:  # letters only: random text has many upper-case pairs, CamelCase few (acronyms)
+        upper_pairs = sum(a.isupper() and b.isupper() for a, b in zip(alnum, alnum[1:], strict=False))
+        if len(alnum) < 20 or upper_pairs < len(alnum) / 8:
+            return False
     alphabet = 16 if is_hex else 64
     return shannon_entropy(core) >= 0.75 * math.log2(min(len(core), alphabet))
 
