@@ -17,7 +17,6 @@ from tests.codeassist.redact_cases import CASES, Case, write_repo
 from tests.fake_openai import Reply
 from tests.lsp.conftest import inline_params, open_document, options, start
 
-pytestmark = pytest.mark.asyncio
 BY_KIND = pytest.mark.parametrize("case", CASES, ids=lambda c: c.kind)
 LANGUAGE = {"py": "python", "sh": "shellscript", "yaml": "yaml", "json": "json"}
 
@@ -26,6 +25,7 @@ def _prompts(fake_openai) -> str:
     return "\n".join(r.json.get("prompt", "") + (r.json.get("suffix") or "") for r in fake_openai.requests_of("completions"))
 
 
+@pytest.mark.asyncio
 @BY_KIND
 async def test_inline_completion_on_and_around_the_secret_sends_no_secret(client, repo, fake_openai, case: Case):
     write_repo(repo, [case])
@@ -44,6 +44,7 @@ async def test_inline_completion_on_and_around_the_secret_sends_no_secret(client
     assert case.leaked(sent) == []
 
 
+@pytest.mark.asyncio
 @BY_KIND
 async def test_completion_snippets_retrieved_from_the_secret_file_send_no_secret(client, repo, fake_openai, case: Case):
     write_repo(repo, [case])
@@ -58,6 +59,7 @@ async def test_completion_snippets_retrieved_from_the_secret_file_send_no_secret
     assert case.leaked(sent) == []
 
 
+@pytest.mark.asyncio
 @BY_KIND
 async def test_explain_on_a_range_starting_at_the_secret_sends_no_secret(client, repo, fake_openai, case: Case):
     write_repo(repo, [case])
