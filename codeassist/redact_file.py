@@ -123,18 +123,19 @@ def redact_excerpt(excerpt: str, file_texts: Iterable[str | None] = (), start_li
 
 
 class SourceFiles:
-    """Reads the files of one or more repository roots for redaction, with a small cache keyed by
-    (path, mtime, size). `open_text(path)` may supply the editor's unsaved buffer (tried first)."""
+    """Reads the files of one or more repository roots for redaction. `open_text(path)` may supply the
+    editor's unsaved buffer (tried first). File texts are cached process-wide, keyed by (path, mtime,
+    size), so the typing path (a new instance per completion request) rereads nothing unchanged."""
 
-    def __init__(self, roots: dict[str, Path] | Path | None, open_text: Callable[[str], str | None] | None = None,
-                 cache_size: int = 32) -> None:
+    _cache: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+    _lock = threading.Lock()
+    _max_chars = 32_000_000  # the cache's whole size, whatever the number of files
+
+    def __init__(self, roots: dict[str, Path] | Path | None, open_text: Callable[[str], str | None] | None = None) -> None:
         if isinstance(roots, str | os.PathLike):
             roots = {"": Path(roots)}
         self.roots = {name: Path(root) for name, root in (roots or {}).items()}
         self.open_text = open_text
-        self._cache: OrderedDict[tuple[str, int, int], str] = OrderedDict()
-        self._size = cache_size
-        self._lock = threading.Lock()
 
     def candidates(self, path: str, repo: str = "") -> list[str]:
         """Versions of `path` to look the excerpt up in: open buffer first, then the file on disk."""
@@ -169,8 +170,9 @@ class SourceFiles:
             return None
         with self._lock:
             self._cache[key] = text
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
+            total = sum(len(t) for t in self._cache.values())
+            while total > self._max_chars and len(self._cache) > 1:
+                total -= len(self._cache.popitem(last=False)[1])
         return text
 
     def redact(self, excerpt: str, path: str, start_line: int | None = None, repo: str = "") -> str:
@@ -229,7 +231,7 @@ class EmbeddingRedactor:
         if not newline or not self.roots:
             return redact(text).text
         if self._files is None:
-            self._files = SourceFiles(self.roots, cache_size=8)
+            self._files = SourceFiles(self.roots)
         files = self._files
         for path in _header_paths(header):
             candidates = files.candidates(path)
