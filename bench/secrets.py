@@ -153,7 +153,7 @@ def run_paths(root: Path, planted: dict[str, tuple[str, list[str]]], work: Path)
                 per_path["ask"][name] = leaked(values, sent_since(server, mark))
 
                 mark = len(server.requests)
-                sel = selection_from(text, path, None)
+                sel = selection_from(text, path, 0, len(text.split("\n")) - 1)  # the whole document
                 selection = SelectionContext(sel.rel_path, sel.start_line, sel.end_line, sel.text, sel.language)
                 first = answer_question("Summarise this file.", searcher=FileSearcher(index, path),
                                         settings=settings, client=chat, selection=selection)
@@ -166,9 +166,7 @@ def run_paths(root: Path, planted: dict[str, tuple[str, list[str]]], work: Path)
                 mark = len(server.requests)
                 lines = text.split("\n")
                 for first_line in range(0, len(lines), 3):
-                    rng = {"start": {"line": first_line, "character": 0},
-                           "end": {"line": min(first_line + 8, len(lines) - 1), "character": 0}}
-                    sel = selection_from(text, path, rng)
+                    sel = selection_from(text, path, first_line, min(first_line + 7, len(lines) - 1))
                     answer_question("Explain this code.", searcher=NoHits(), settings=settings, client=chat,
                                     template="explain", selection=SelectionContext(
                                         sel.rel_path, sel.start_line, sel.end_line, sel.text, sel.language))
