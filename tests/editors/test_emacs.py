@@ -1,7 +1,7 @@
 """Emacs 28 + eglot against the real codeassist-lsp (batch mode) and the fake OpenAI server: eglot accepts the
 completion reply (printable sortText) and completes the partly typed word (`ret` -> `return ...`).
 
-Needs `emacs` with eglot (Debian: `apt-get install emacs-nox elpa-eglot`; `.ci/run` installs them).
+Needs `emacs` with eglot (Debian: `apt-get install emacs-nox elpa-eglot`; the README's test command installs them with tests/install_test_tools.sh).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ SOURCE = "class User:\n    def __init__(self, name):\n        self.name = name\n
 @pytest.mark.slow
 @pytest.mark.timeout(150)
 def test_eglot_accepts_and_completes_the_partly_typed_word(tmp_path: Path) -> None:
-    assert EMACS, "emacs is not installed: apt-get install emacs-nox elpa-eglot (as .ci/run does)"
+    assert EMACS, "emacs is not installed: apt-get install emacs-nox elpa-eglot (sh tests/install_test_tools.sh does it)"
     repo = tmp_path / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)  # project.el finds the project by VC
