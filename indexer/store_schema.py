@@ -13,6 +13,8 @@ Tables
     imports(file_id, line, module, name, alias)   (see symbol_store.py)
     symbol_refs(file_id, chunk_id, name, line)   identifiers each chunk uses
     symbol_files(file_id, version)   which extraction version a file's symbol rows come from
+    skipped_files(repo, path, size, mtime_ns, reason)   files listed but skipped for their content
+        (binary, minified, too_large...), so they are neither re-read nor reported stale (skipped_files.py)
 """
 
 from __future__ import annotations
@@ -120,5 +122,20 @@ MIGRATIONS.append(
         file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
         version TEXT NOT NULL
     );
+    """
+)
+
+# Files skipped for their content (binary, minified, ...), remembered with the reason so that they are
+# neither re-read nor reported stale until they change (indexer/skipped_files.py). After the symbol graph.
+MIGRATIONS.append(
+    """
+    CREATE TABLE skipped_files(
+        repo TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY(repo, path)
+    ) WITHOUT ROWID;
     """
 )
