@@ -196,6 +196,10 @@ def status_command(path: Path, index_dir: str | None, as_json: bool) -> None:
     with open_index(path, _index_dir(settings, index_dir)) as index:
         info = index.status()
         info["stale_files"] = index.stale_files(settings.index.to_index_config())
+    from codeassist.log_stats import last_served
+    from codeassist.promptlog import PromptLog
+
+    info["models"] = last_served(PromptLog.from_settings(settings))  # which endpoint served the last requests
     if as_json:
         _echo_json(info)
         return
@@ -205,6 +209,10 @@ def status_command(path: Path, index_dir: str | None, as_json: bool) -> None:
                f"chunks: {info['chunks']} (embedded: {info['embedded']:,} of {info['chunks']:,})\n"
                f"languages: {langs}\nlast update: {updated}\n"
                f"stale: {info['stale_files']} file(s) changed since (run: codeassist index)")
+    for purpose, last in sorted(info["models"].items()):
+        served = last["servedBy"] or "no endpoint (all failed)"
+        skipped = f"; skipped {last['skipped']}" if last["skipped"] else ""
+        click.echo(f"last {purpose} request ({last['ts']}): served by {served}{skipped}")
 
 
 @cli.command("languages")

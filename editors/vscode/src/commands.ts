@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
 import { type AskContext, askContext } from "./chat/askContext";
 import type { ChatPanel } from "./chat/panel";
-import { CMD_REINDEX, CMD_WRITE_DOCSTRING } from "./protocol";
+import { CMD_REINDEX, CMD_SUGGESTION_ACCEPTED, CMD_WRITE_DOCSTRING } from "./protocol";
 import { API_KEY_SECRET, type ConfigTarget, nextToggle } from "./settings";
 import type { StatusItem } from "./status";
 
@@ -74,6 +74,11 @@ export function registerCommands(
   };
 
   return [
+    // The inline item's command: VS Code runs it when the user accepts a suggestion; the server counts the
+    // acceptance in its local metrics (`codeassist stats`). Never worth an error message.
+    vscode.commands.registerCommand(CMD_SUGGESTION_ACCEPTED, async (args: unknown) => {
+      await execute(CMD_SUGGESTION_ACCEPTED, [args]).catch(() => undefined);
+    }),
     vscode.commands.registerCommand("codeassist.ask", async () => {
       const question = await vscode.window.showInputBox({ prompt: "Ask about this repository" });
       if (!question) {
