@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from codeassist.indexer.fuzzy import fuzzy_score, like_pattern
@@ -32,9 +33,16 @@ PREFIX_CANDIDATES = 500
 _QUALIFIER = re.compile(r"::|->|[.\\#]")
 
 
+_RECEIVERS = frozenset({"self", "this", "cls", "super", "Self", "static", "parent"})
+
+
 def split_name(name: str) -> list[str]:
-    """`Class.method`, `mod::Type`, `A\\B`, `obj->m` -> their parts (empty parts dropped)."""
-    return [p for p in _QUALIFIER.split(name.strip()) if p]
+    """`Class.method`, `mod::Type`, `A\\B`, `obj->m` -> their parts (empty parts dropped); a leading
+    `self.` / `this.` says nothing about where the member is defined, so it is dropped."""
+    parts = [p for p in _QUALIFIER.split(name.strip()) if p]
+    while len(parts) > 1 and parts[0] in _RECEIVERS:
+        parts = parts[1:]
+    return parts
 
 
 def _matches_qualifier(d: Definition, parts: Sequence[str]) -> bool:
@@ -59,10 +67,12 @@ class _GraphCache:
     version); the path snapshot and the resolutions made on it only when the set of files changed
     (a saved file re-indexed keeps them: no rebuild on the typing path after each save)."""
 
-    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]]) -> None:
+    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]],
+                 go_modules: dict[str, str]) -> None:
         self.version = version
         self.files_key = files_key
         self.files = FileSet(path for _, path in paths)
+        self.files.go_modules = go_modules
         self.imports: dict[str, list[Import]] = {}
         self.resolved: dict[tuple[str, str, str], list[str]] = {}
 
@@ -80,7 +90,8 @@ class GraphMixin:
         if cache is None or cache.version != version:
             files_key = self._store.files_key()
             if cache is None or cache.files_key != files_key:
-                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths())
+                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths(),
+                                                  self._store.go_modules())
             else:
                 cache.version = version
                 cache.imports.clear()
@@ -126,11 +137,16 @@ class GraphMixin:
         with self._lock:
             cache = self._graph_cache()
             if from_path:
-                stored = list(imports) if imports is not None else self._imports_of(cache, from_path)
+                from_path = posixpath.normpath(from_path.replace("\\", "/")).lstrip("/")
+                if imports is not None:  # a buffer parsed without its path still resolves from from_path
+                    stored = [i if i.path == from_path else replace(i, path=from_path) for i in imports]
+                else:
+                    stored = self._imports_of(cache, from_path)
                 add(self._through_imports(cache, parts, stored, set()))
                 folder = posixpath.dirname(from_path)
-                local = [from_path, *cache.files.dir_files(folder)]
-                add(d for d in self._store.definitions_named_in(parts[-1], local) if _matches_qualifier(d, parts))
+                for local in ([from_path], cache.files.dir_files(folder)):  # the file, then its folder
+                    add([d for d in self._store.definitions_named_in(parts[-1], local)
+                         if _matches_qualifier(d, parts)])
                 if len(found) >= limit:
                     return list(found.values())[:limit]
             # Ranked on light rows (id, path, symbol); only the winners are read in full.

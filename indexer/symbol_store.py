@@ -8,7 +8,6 @@ symbol_files (which extraction version produced a file's rows).
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,11 +125,13 @@ class SymbolStoreMixin:
         return [Import(*r) for r in self.db.execute(sql + " ORDER BY i.line, i.rowid", args)]
 
     def references_named(self, name: str, limit: int) -> list[tuple[str, str, int, str, int | None]]:
-        """(name, path, line, symbol of the chunk, chunk id) of the uses of `name`, in path/line order."""
-        return self.db.execute(
-            "SELECT r.name, f.path, r.line, coalesce(c.symbol, ''), r.chunk_id FROM symbol_refs r"
+        """(name, path, line, symbol of the chunk, chunk id) of at most `limit` uses of `name`, in
+        path/line order (the first `limit` in index order are sorted: bounded for a name used 100k times)."""
+        rows = self.db.execute(
+            "SELECT r.name, f.path, r.line, coalesce(c.symbol, ''), nullif(r.chunk_id, 0) FROM symbol_refs r"
             " JOIN files f ON f.id = r.file_id LEFT JOIN chunks c ON c.id = r.chunk_id"
-            " WHERE r.name = ? ORDER BY f.path, r.line LIMIT ?", (name, limit)).fetchall()
+            " WHERE r.name = ? LIMIT ?", (name, limit)).fetchall()
+        return sorted(rows, key=lambda row: (row[1], row[2]))
 
     def chunk_reference_names(self, chunk_id: int) -> list[str]:
         rows = self.db.execute("SELECT name FROM symbol_refs WHERE chunk_id = ? ORDER BY line, name", (chunk_id,))
@@ -159,6 +160,19 @@ class SymbolStoreMixin:
         """(repo, path) of every indexed file (import resolution looks files up in this)."""
         return self.db.execute("SELECT repo, path FROM files").fetchall()
 
+    def go_modules(self) -> dict[str, str]:
+        """Go module path -> the folder of its go.mod (from the indexed go.mod files' first chunk)."""
+        rows = self.db.execute(
+            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id"
+            " WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1 LIMIT 1000")
+        out: dict[str, str] = {}
+        for path, text in rows:
+            for line in text.splitlines():
+                if line.startswith("module "):
+                    out[line.split()[1].strip('"')] = path.rpartition("/")[0]
+                    break
+        return out
+
     def files_key(self) -> tuple[int, float]:
         """Changes when a file is added or removed (not when one is re-indexed in place)."""
         row = self.db.execute("SELECT count(*), total(id) FROM files").fetchone()
@@ -173,15 +187,17 @@ class SymbolStoreMixin:
 
 
 def _refs_by_chunk(references: Sequence[tuple[str, int]],
-                   chunk_spans: Sequence[tuple[int, int, int]]) -> list[tuple[int | None, str, int]]:
-    """(chunk id, name, first line) for each identifier once per chunk that uses it."""
+                   chunk_spans: Sequence[tuple[int, int, int]]) -> list[tuple[int, str, int]]:
+    """(chunk id, name, first line) for each identifier once per chunk that uses it (chunk id 0 for a
+    line no chunk covers). One sweep: references and chunks both in line order."""
     spans = sorted(chunk_spans, key=lambda span: (span[1], span[0]))
-    starts = [span[1] for span in spans]
-    seen: set[tuple[int | None, str]] = set()
-    out: list[tuple[int | None, str, int]] = []
-    for name, line in references:
-        chunk_id = None
-        at = bisect.bisect_right(starts, line) - 1
+    seen: set[tuple[int, str]] = set()
+    out: list[tuple[int, str, int]] = []
+    at = -1  # the last chunk starting at or before the current line
+    for name, line in sorted(references, key=lambda ref: ref[1]):
+        while at + 1 < len(spans) and spans[at + 1][1] <= line:
+            at += 1
+        chunk_id = 0
         # Overlapping windows: the last chunk starting at or before the line that still covers it.
         for i in range(at, max(-1, at - 4), -1):
             if spans[i][2] >= line:

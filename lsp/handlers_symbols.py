@@ -59,6 +59,9 @@ def _find(ls: CodeassistServer, query: str) -> list[types.SymbolInformation]:
         except CodeassistError as err:  # the index being rebuilt or unreadable: an empty answer, not an error
             log.warning("workspace/symbol: %s", err)
             continue
+        except Exception:  # e.g. SQLite busy during a rebuild: never an error in the editor
+            log.exception("workspace/symbol failed")
+            continue
         symbols += [lsp_symbol(d, root) for d in found]
     return symbols[:MAX_SYMBOLS]
 

@@ -43,6 +43,7 @@ def test_qualified_names_find_the_member(tmp_path: Path) -> None:
         assert [d.path for d in index.definitions("B.run")] == ["b.py"]
         assert sorted(d.path for d in index.definitions("run")) == ["a.py", "b.py"]
         assert index.definitions("Nope.run") == []
+        assert [d.path for d in index.definitions("self.run", from_path="b.py")][:1] == ["b.py"]
         assert index.definitions("") == [] and index.definitions("...") == []
 
 
@@ -178,3 +179,40 @@ def test_an_open_index_sees_re_indexed_imports_and_new_files(tmp_path: Path) -> 
         main.write_text("from c.three import run\n")
         index_repository(root, tmp_path / "idx", embed=False)
         assert index.definitions("run", from_path="app/main.py")[0].path == "c/three.py"
+
+
+def test_an_index_with_the_first_references_table_is_upgraded_and_refilled(tmp_path: Path) -> None:
+    from codeassist.indexer.store_schema import MIGRATIONS
+
+    root = tmp_path / "repo"
+    write(root, "lib.py", "def helper():\n    pass\n")
+    write(root, "app.py", "from lib import helper\n\n\ndef main():\n    return helper()\n")
+    index_repository(root, tmp_path / "idx", embed=False)
+    db = sqlite3.connect(tmp_path / "idx" / "index.db")
+    with db:  # back to what an index built at migration 3 has (the first symbol_refs, no later tables)
+        db.execute("DROP TABLE IF EXISTS skipped_files")
+        db.execute("DROP TABLE symbol_refs")
+        db.execute("CREATE TABLE symbol_refs(file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
+                   " chunk_id INTEGER, name TEXT NOT NULL, line INTEGER NOT NULL)")
+        db.execute("ALTER TABLE chunks DROP COLUMN header")  # added by a later migration (issue 13)
+        db.execute("PRAGMA user_version=3")
+    db.close()
+    report = index_repository(root, tmp_path / "idx", embed=False)
+    assert report.files_indexed == 0
+    db = sqlite3.connect(tmp_path / "idx" / "index.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    db.close()
+    with open_index(root, tmp_path / "idx") as index:
+        assert [(r.path, r.line, r.symbol) for r in index.references("helper")] == [("app.py", 5, "main")]
+
+
+def test_the_process_pool_carries_symbols_back_to_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codeassist.indexer import engines
+
+    monkeypatch.setattr(engines, "POOL_MIN_FILES", 2)
+    monkeypatch.setattr(engines.os, "cpu_count", lambda: 2)
+    root = tmp_path / "repo"
+    for i in range(6):
+        write(root, f"m{i}.py", f"def func_{i}():\n    return {i}\n")
+    with _index(root, tmp_path / "idx") as index:
+        assert [(d.path, d.start_line) for d in index.definitions("func_5")] == [("m5.py", 1)]
