@@ -26,6 +26,8 @@ from codeassist.context import Context, Snippet, Source, build_context, count_to
 from codeassist.errors import LLMNotConfigured
 from codeassist.llm_chain import LLMChain
 from codeassist.prompting import fence, render
+from codeassist.redact import redact_text
+from codeassist.redact_file import files_for, redact_hits
 from codeassist.settings import Settings
 
 __all__ = ["Answer", "SelectionContext", "Source", "answer_question", "retrieval_query", "retrieve"]
@@ -89,11 +91,17 @@ def retrieval_query(question: str, history: list[dict] | None = None, selection:
 
 
 def retrieve(question: str, *, searcher: Any, settings: Settings, history: list[dict] | None = None,
-             selection: SelectionContext | None = None) -> Context:
+             selection: SelectionContext | None = None, redact: bool = True) -> Context:
+    """The context for a question: search, drop what the selection already shows, fit the budget.
+
+    With `redact` (the default: the context is for a model) every hit's text is redacted with its whole
+    file in view (`codeassist.redact_file`); only a purely local display passes False."""
     hits = searcher.search(retrieval_query(question, history, selection), k=settings.search.k)
     if selection is not None:  # the selection itself is shown separately; do not repeat it as a snippet
         hits = [h for h in hits if not (h.path == selection.path and h.start_line >= selection.start_line
                                         and h.end_line <= selection.end_line)]
+    if redact:
+        hits = redact_hits(hits, files_for(searcher))
     return build_context(list(hits), budget_tokens=settings.context.budget_tokens,
                          max_per_file=settings.search.max_hits_per_file)
 
@@ -148,7 +156,8 @@ def _prompt_variables(question: str, context: Context, extra_context: str | None
                       selection: SelectionContext | None, settings: Settings) -> dict[str, str]:
     extra = ""
     if extra_context and extra_context.strip():
-        extra = fence(_clip(extra_context, settings.context.extra_tokens), "Extra context piped in by the user",
+        # Redacted whole before it is clipped: the clip must not cut a key block away from its BEGIN line.
+        extra = fence(_clip(redact_text(extra_context), settings.context.extra_tokens), "Extra context piped in by the user",
                       kind="user-provided data")
     selected = ""
     if selection is not None:

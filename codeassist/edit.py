@@ -32,6 +32,7 @@ from codeassist.edit_text import (
 from codeassist.errors import LLMNotConfigured
 from codeassist.prompting import fence, render
 from codeassist.redact import redact_text
+from codeassist.redact_file import files_for, redact_hits
 from codeassist.settings import Settings
 
 __all__ = ["DiagnosticNote", "EditProposal", "EditRejected", "EditRequest", "propose_edit"]
@@ -148,7 +149,8 @@ def build_edit_messages(req: EditRequest, *, searcher: Any, settings: Settings) 
     hits = [h for h in hits if not (h.path == req.path and h.start_line <= req.region.end_line + CONTEXT_LINES_AFTER
                                     and h.end_line >= before_start + 1)
             and (h.path, h.start_line) not in defined]
-    context = build_context(hits, budget_tokens=settings.context.budget_tokens // 2,
+    # Retrieved chunks are redacted as cuts of their whole files (codeassist.redact_file), like ask's.
+    context = build_context(redact_hits(hits, files_for(searcher)), budget_tokens=settings.context.budget_tokens // 2,
                             max_per_file=settings.search.max_hits_per_file)
     diagnostics = ""
     if req.diagnostics:

@@ -1,7 +1,7 @@
 """The prompt log (LLMOps): one SQLite row per model request, redacted, for `codeassist log`.
 
 The database lives at ``platformdirs.user_data_dir("codeassist")/log.db`` (WAL; numbered migrations run
-on open, the way simonw/llm does it). Each row holds what was sent (already redacted by the client),
+on open, the way simonw/llm does it). Each row holds what was sent (redacted by the client, and again on the way to disk),
 what came back, the template name and version, model, endpoint, latency, token counts and the outcome
 (``ok``, ``cancelled``, ``error``), which endpoint of the fallback chain it was and why earlier ones were
 skipped; plus the suggestion events (shown, accepted, partially accepted, dismissed) behind `codeassist
@@ -160,8 +160,14 @@ class PromptLog:
             conn.close()
 
     def record(self, entry: LogEntry) -> None:
+        """Store one request. Every string in it passes the redactor once more on the way to disk: the
+        client sends only redacted text, but the log must not depend on every caller getting that right."""
+        from codeassist.redact import redact_text
+
         row = {name: getattr(entry, name) for name in LogEntry.__slots__}
-        row["request"] = json.dumps(entry.request, ensure_ascii=False)
+        row["request"] = json.dumps(_redacted(entry.request, redact_text), ensure_ascii=False)
+        for name in ("response", "error", "endpoint"):
+            row[name] = redact_text(row[name] or "")
         columns = ", ".join(row)
         marks = ", ".join(f":{name}" for name in row)
         conn = self._connect()
@@ -186,6 +192,17 @@ class PromptLog:
             item["request"] = json.loads(item["request"])
             result.append(item)
         return result
+
+
+def _redacted(value: Any, redact_text: Any) -> Any:
+    """`value` (JSON data) with every string redacted."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v, redact_text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v, redact_text) for v in value]
+    return value
 
 
 def migrate(conn: sqlite3.Connection) -> None:

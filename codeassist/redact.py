@@ -1,36 +1,47 @@
 """Secret redaction: what must never leave the process in a request to a model.
 
 `redact(text)` replaces each secret with ``[REDACTED:<kind>]`` and keeps every newline, so line numbers
-cited in answers stay right. Rules, applied in order (a later rule never touches an earlier replacement):
+cited in answers stay right. Rules (patterns in `codeassist.redact_rules`), applied in order (a later
+rule never touches an earlier replacement):
 
-1. private key blocks (``-----BEGIN … PRIVATE KEY-----`` … ``END``), whole block;
-2. provider tokens with a recognisable shape: AWS access key ids, GitHub (``ghp_`` ``gho_`` ``ghu_``
-   ``ghs_`` ``ghr_`` ``github_pat_``), GitLab ``glpat-``, Slack ``xox?-`` tokens and webhooks, Stripe
-   ``sk_live_``/``rk_live_``, OpenAI/Anthropic-style ``sk-…``, Google ``AIza…``, JWTs;
-3. credentials inside URLs (``postgres://user:pass@host`` keeps user and host, drops the password);
-4. values assigned to secret-looking names (``password``, ``passwd``, ``pwd``, ``secret``, ``token``,
-   ``api_key``, ``access_key``, ``secret_key``, ``private_key``, ``client_secret``, ``auth_token`` …) in
-   code, JSON, YAML, TOML, INI and ``.env`` styles. Quoted values are always redacted; unquoted ones only
-   when they cannot be code: ``KEY=value`` env lines, or values with a digit or symbol that are neither
-   calls, attribute accesses nor type names (``password: str`` and ``token = get_token()`` stay);
-5. high-entropy string literals assigned to any name: quoted, >= 20 characters, letters and digits
-   mixed, Shannon entropy >= 4.0 bits/char. Pure hex strings and UUIDs are left alone on purpose: they are
-   overwhelmingly content hashes, commit ids and lockfile checksums; hex *secrets* assigned to a secret
-   name are still caught by rule 4.
+1. private key blocks, recognised from either end: ``BEGIN … END`` whole; a text that starts inside a
+   block (an END with no BEGIN) loses the key-material lines before the END, one cut inside a block (a
+   BEGIN with no END) the key-material lines after the BEGIN;
+2. provider tokens with a recognisable shape (AWS, GitHub, GitLab, Slack, Stripe, OpenAI/Anthropic
+   ``sk-``, Google, Twilio, SendGrid, npm, PyPI, Hugging Face, Shopify, DigitalOcean, Vault, JWTs …);
+3. connection-string keys (``AccountKey=``, ``SharedAccessKey=``, ``Password=``, ``sig=``);
+4. credentials inside URLs (``postgres://user:pass@host`` keeps user and host, drops the password);
+5. values assigned to secret-looking names (``password``, ``secret``, ``token``, ``api_key``,
+   ``private_key_id``, ``passphrase`` …) in code, JSON, YAML, TOML, INI and ``.env`` styles. Quoted
+   values are always redacted; unquoted ones only when they cannot be code: ``KEY=value`` env lines, or
+   values with a digit or symbol that are neither calls, attribute accesses nor type names
+   (``password: str`` and ``token = get_token()`` stay);
+6. random-looking values assigned to ANY name (`redact_rules.looks_random` and an entropy of 4 bits per
+   character for quoted ones): quoted (>= 20 chars), or
+   unquoted at the start of a line (>= 16 chars: ``SIGNING_SEED=…`` in a .env file). Hex counts only in
+   ``NAME=value`` env lines whose name is not a digest name (``sha256``, ``checksum``, ``commit`` …);
+7. random-looking runs of 32+ base64 characters anywhere, comments included (an AWS secret key in a
+   comment, the lines of a key block cut from both ends), except inside certificate / public key armour.
 
-The rules are tuned to leave ordinary source code byte-for-byte unchanged (tests check this).
+The rules are tuned to leave ordinary source code byte-for-byte unchanged (tests and the false-positive
+count of ``bench/secrets.py`` check this). Texts cut from a file (chunks, ranges, prefix/suffix) are best
+redacted with the whole file at hand: see `codeassist.redact_file`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-MARK = "[REDACTED:"
+from codeassist import redact_rules as rules
+from codeassist.redact_rules import looks_random, shannon_entropy
+
+__all__ = ["MARK", "RedactionResult", "looks_random", "mark", "redact", "redact_text", "shannon_entropy"]
+
+MARK = rules.MARK_TEXT
+_NEWLINE = re.compile("\n")
 
 
 @dataclass(slots=True)
@@ -44,62 +55,12 @@ class RedactionResult:
         return bool(self.findings)
 
 
-def _mark(kind: str, original: str = "") -> str:
-    # Keep the newlines of what was removed so that line numbers do not move.
+def mark(kind: str, original: str = "") -> str:
+    """The replacement for `original`: ``[REDACTED:<kind>]`` plus as many newlines as it held."""
     return f"{MARK}{kind}]" + "\n" * original.count("\n")
 
 
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\Z)",
-    re.S,
-)
-
-# (kind, pattern): the whole match is replaced.
-_TOKENS: list[tuple[str, re.Pattern[str]]] = [
-    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[0-9A-Z]{16}\b")),
-    ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
-    ("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b")),
-    ("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("slack-webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+")),
-    ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("stripe-key", re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b")),
-    ("api-key", re.compile(r"\bsk-(?:[A-Za-z0-9]+-){0,3}[A-Za-z0-9_-]{20,}")),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-]
-
-_URL_CREDENTIALS = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,20}://)([^\s:/@'\"]*):([^\s@/'\"]+)@")
-
-_SECRET_NAME = (
-    r"(?:[A-Za-z0-9_.-]*?[_.-])?"
-    r"(?:password|passwd|pwd|secret|secret[_-]?key|token|auth[_-]?token|access[_-]?token|refresh[_-]?token"
-    r"|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)"
-)
-# name, optional closing quote, separator, optional opening quote of the value.
-_ASSIGN = re.compile(
-    r"(?P<head>(?P<export>^[ \t]*(?:export[ \t]+)?)?[\"']?(?<![\w.-])(?P<name>" + _SECRET_NAME + r")[\"']?"
-    r"[ \t]*(?P<sep>:=|=>|=|:(?:[ \t]*[A-Za-z_][\w\[\]., |]*[ \t]*=(?!=))?)[ \t]*)"
-    r"(?:(?P<q>[\"'`])(?P<qval>(?:(?!(?P=q)).)*?)(?P=q)|(?P<bare>[^\s\"'`,;#(){}\[\]<>]+))",
-    re.I | re.M,
-)
-_ENTROPY_ASSIGN = re.compile(
-    r"(?P<head>[A-Za-z_][\w.-]*[\"']?[ \t]*(?::=|=>|=|:)[ \t]*)"
-    r"(?P<q>[\"'])(?P<val>[A-Za-z0-9+/=_\-.~]{20,})(?P=q)"
-)
-_ASSIGN_HINT = re.compile(r"(?i)(?:pass(?:word|wd)|pwd|secret|token|key|credentials?)[\"']?[ \t]*[:=]")
-_ENTROPY_HINT = re.compile(r"[\"'][A-Za-z0-9+/=_\-.~]{20,}[\"']")
-_TYPE_WORDS = {
-    "str", "string", "int", "bool", "boolean", "bytes", "none", "null", "nil", "true", "false", "any",
-    "optional", "undefined", "number", "object", "secretstr", "self", "this", "required", "char",
-}
-_HEX = re.compile(r"[0-9a-fA-F-]+")
-_NEWLINE = re.compile("\n")
-
-
-def shannon_entropy(value: str) -> float:
-    counts = Counter(value)
-    total = len(value)
-    return -sum(c / total * math.log2(c / total) for c in counts.values())
+_mark = mark
 
 
 def _bare_is_secret(value: str, style: str) -> bool:
@@ -108,7 +69,7 @@ def _bare_is_secret(value: str, style: str) -> bool:
         return False
     if style == "env":  # KEY=value in .env / shell: anything literal is a secret
         return True
-    if value.lower().rstrip("|?!") in _TYPE_WORDS or re.fullmatch(r"\d{1,6}", value):
+    if value.lower().rstrip("|?!") in rules.TYPE_WORDS or re.fullmatch(r"\d{1,6}", value):
         return False
     if "." in value.strip(".") and re.fullmatch(r"[A-Za-z_][\w.]*", value):
         return False  # attribute access: self.token, os.environ
@@ -133,23 +94,79 @@ def _assignment(match: re.Match[str]) -> str | None:
         style = "yaml"
     else:
         style = "code"
-    if bare is None or not _bare_is_secret(bare, style):
-        return None
+    if bare is None or not _bare_is_secret(bare, style) or match.string[match.end():match.end() + 1] in ("(", "."):
+        return None  # a call or an attribute access: `token = b64encode(userpass)`
     return match.group("head") + _mark("secret")
 
 
 def _high_entropy(match: re.Match[str]) -> str | None:
     value = match.group("val")
-    if MARK in value or _HEX.fullmatch(value):
+    if MARK in value or rules.HEX.fullmatch(value) or rules.DIGEST_PREFIX.match(value) or \
+            rules.ASCENDING.search(value):
+        return None
+    name = match.group("head").rstrip(" \t:=>\"'")
+    if rules.HASH_NAME.search(name.replace("-", "_")):
         return None
     if not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value)):
         return None
     if "/" in value and value.count("/") >= 2 and not re.search(r"[+=]", value):
         return None  # a path
-    if shannon_entropy(value) < 4.0:
+    if shannon_entropy(value) < 4.0 or not looks_random(value):
         return None
     q = match.group("q")
     return match.group("head") + q + _mark("high-entropy") + q
+
+
+def _bare_assignment(match: re.Match[str]) -> str | None:
+    """`NAME=value` / `name: value` at the start of a line with a random-looking value, any name."""
+    name, value = match.group("name"), match.group("val")
+    if rules.HASH_NAME.search(name.replace("-", "_")):
+        return None
+    head = match.group("head")
+    env_style = name.upper() == name and "=" in head and not head.rstrip().endswith(" =")
+    if not looks_random(value, allow_hex=env_style and len(value) >= 32):
+        return None
+    if not env_style and re.fullmatch(r"[A-Za-z_]\w*", value) and sum(c.isdigit() for c in value) < 3:
+        return None  # `handler = ShellCompRequestCmd2`: in code an unquoted word is a name
+    return match.group("head") + _mark("high-entropy") + match.string[match.end("val"):match.end()]
+
+
+def _bare_token(match: re.Match[str]) -> str | None:
+    """A random-looking run of 32+ base64 characters anywhere, unless it is a labelled digest or data."""
+    before = match.string[max(0, match.start() - 8):match.start()].lower()
+    if before.endswith(("sha1-", "sha256-", "sha384-", "sha512-", "base64,", "sha256:", "sha512:", "h1:")):
+        return None
+    return _mark("high-entropy") if looks_random(match.group("val")) else None
+
+
+def _connection_key(match: re.Match[str]) -> str | None:
+    value, key = match.group("val"), match.group("head").lower()
+    if MARK in value or value.startswith(("$", "{", "%", "<")):
+        return None
+    text = match.string
+    before = text[text.rfind("\n", 0, match.start()) + 1:match.start()]
+    after = text[match.end():match.end() + 1]
+    if key.startswith(("password", "pwd")) and not (before.rstrip().endswith(";") or after == ";"):
+        return None  # `password=password` is a keyword argument; in a connection string pairs end with ;
+    if key == "sig=" and not before.endswith(("&", "?")):
+        return None  # a SAS signature is a URL query parameter
+    return match.group("head") + _mark("secret")
+
+
+def _auth_scheme(match: re.Match[str]) -> str | None:
+    """`Basic <base64>` / `Bearer <token>`: in an Authorization header, or random-looking anywhere."""
+    value = match.group("val")
+    text = match.string
+    line = text[text.rfind("\n", 0, match.start()) + 1:match.start()].lower()
+    if MARK in value or not ("authoriz" in line or looks_random(value)):
+        return None
+    return match.group("scheme") + " " + _mark("secret")
+
+
+def _url_credentials(match: re.Match[str]) -> str | None:
+    if MARK in match.group(3) or match.group(3).startswith("$"):
+        return None
+    return f"{match.group(1)}{match.group(2)}:{_mark('password')}@"
 
 
 class _Pass:
@@ -158,6 +175,20 @@ class _Pass:
     def __init__(self, text: str, findings: list[tuple[str, int]]) -> None:
         self.text = text
         self.findings = findings
+
+    def spans(self, spans: list[tuple[int, int]], kind: str) -> None:
+        """Replace character spans (sorted, disjoint) with marks that keep their newlines."""
+        if not spans:
+            return
+        newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
+        pieces: list[str] = []
+        last = 0
+        for start, end in spans:
+            pieces += [self.text[last:start], _mark(kind, self.text[start:end])]
+            last = end
+            self.findings.append((kind, bisect_right(newlines, start - 1) + 1))
+        pieces.append(self.text[last:])
+        self.text = "".join(pieces)
 
     def run(self, pattern: re.Pattern[str], kind: str, replace: Callable[[re.Match[str]], str | None],
             prefilter: re.Pattern[str] | None = None) -> None:
@@ -197,22 +228,28 @@ class _Pass:
 
 
 def redact(text: str) -> RedactionResult:
-    """Replace every secret in `text`; the result has the same number of lines."""
+    """Replace every secret in `text`; the result has the same number of lines (see the module docstring)."""
     findings: list[tuple[str, int]] = []
     work = _Pass(text, findings)
-    if "PRIVATE KEY" in text:
-        work.run(_PRIVATE_KEY, "private-key", lambda m: _mark("private-key", m.group(0)))
-    for kind, pattern in _TOKENS:
-        work.run(pattern, kind, lambda m, kind=kind: _mark(kind))
-    if "://" in text:
-        work.run(_URL_CREDENTIALS, "url-credentials",
-                 lambda m: None if MARK in m.group(3) or m.group(3).startswith("$")
-                 else f"{m.group(1)}{m.group(2)}:{_mark('password')}@")
-    work.run(_ASSIGN, "secret-assignment", _assignment, _ASSIGN_HINT)
-    work.run(_ENTROPY_ASSIGN, "high-entropy", _high_entropy, _ENTROPY_HINT)
+    work.spans(rules.key_block_spans(text), "private-key")
+    for kind, literals, pattern in rules.TOKENS:
+        if any(literal in work.text for literal in literals):
+            work.run(pattern, kind, lambda m, kind=kind: _mark(kind))
+    if "asic " in work.text or "earer " in work.text or "ASIC " in work.text or "EARER " in work.text:
+        work.run(rules.AUTH_SCHEME, "auth-header", _auth_scheme)
+    work.run(rules.CONNECTION_KEYS, "connection-string", _connection_key, rules.CONNECTION_HINT)
+    if "://" in work.text:
+        work.run(rules.URL_CREDENTIALS, "url-credentials", _url_credentials)
+    work.run(rules.ASSIGN, "secret-assignment", _assignment, rules.ASSIGN_HINT)
+    work.run(rules.ENTROPY_ASSIGN, "high-entropy", _high_entropy, rules.ENTROPY_HINT)
+    work.run(rules.BARE_ASSIGN, "high-entropy", _bare_assignment, rules.BARE_ASSIGN_HINT)
+    public = [m.span() for m in rules.PUBLIC_BLOCK.finditer(work.text)] if "-----BEGIN" in work.text else []
+    work.run(rules.BARE_TOKEN, "high-entropy",
+             lambda m: None if any(s <= m.start() < e for s, e in public) else _bare_token(m))
     findings.sort(key=lambda f: f[1])
     return RedactionResult(work.text, findings)
 
 
 def redact_text(text: str) -> str:
+    """`redact(text).text`: the text with every secret replaced, same number of lines."""
     return redact(text).text

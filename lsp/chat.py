@@ -20,7 +20,7 @@ from typing import Any
 from codeassist.errors import CodeassistError, LLMNotConfigured
 from codeassist.lsp.actions import cursor_span, resolve_workspace_path
 from codeassist.lsp.cursor_context import document_language
-from codeassist.redact import redact
+from codeassist.redact_file import redact_lines
 
 MAX_TURNS = 20
 MAX_CONVERSATIONS = 100
@@ -128,8 +128,9 @@ def selection_from(text: str, rel_path: str, start: int, end: int, language_id: 
     lines = text.split("\n")
     start = max(0, min(start, len(lines) - 1))
     end = max(start, min(end, len(lines) - 1))
-    body = "\n".join(lines[start:end + 1])
-    return Selection(rel_path, start + 1, end + 1, redact(body).text, document_language(rel_path, language_id) or "")
+    # Redacted as a cut of the whole document: a range that starts inside a key block is still a key.
+    body = redact_lines(text, start + 1, end + 1)
+    return Selection(rel_path, start + 1, end + 1, body, document_language(rel_path, language_id) or "")
 
 
 def source_json(source: Any, root: Path) -> dict:

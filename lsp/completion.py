@@ -28,6 +28,8 @@ from codeassist.lsp.neighbors import NeighborIndex
 from codeassist.lsp.postprocess import postprocess
 from codeassist.lsp.term_stats import TermStats, compact_query
 from codeassist.lsp.validate import validate_suggestion
+from codeassist.redact import redact
+from codeassist.redact_file import files_for, line_offset, redact_slice
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +129,35 @@ def assemble_context(
         others = same_language[:MAX_NEIGHBOR_DOCUMENTS]
         query = "\n".join(ctx.previous_lines[-10:] + [ctx.line_prefix])
         snippets += [s for _, s in neighbors.similar(query, others, k=NEIGHBOR_SNIPPETS)]
-    snippets = budget_snippets(snippets, ctx)
+    snippets = budget_snippets(_redacted_snippets(snippets, req, searcher, open_documents), ctx)
+    prefix, suffix = redacted_prefix_suffix(req, ctx)
     stop = ["\n"] if not ctx.multiline else ["\n\n\n"]
-    prompt = build_fim_prompt(model=options.model, prefix=ctx.prefix, suffix=ctx.suffix, snippets=snippets,
+    prompt = build_fim_prompt(model=options.model, prefix=prefix, suffix=suffix, snippets=snippets,
                               language=ctx.language, path=req.path, override=options.fim_template, stop=stop,
                               context_style=options.context_style, repo=options.repo)
     return AssembledContext(ctx, snippets, prompt, exclude, time.perf_counter() - started)
+
+
+def redacted_prefix_suffix(req: CompletionRequest, ctx: CursorContext) -> tuple[str, str]:
+    """The prompt's prefix and suffix, redacted as cuts of the whole document (a cursor inside a key
+    block, or inside a token, still hides the secret; see `codeassist.redact_file`)."""
+    cursor = line_offset(req.text, req.line + 1) + req.character
+    start, end = cursor - len(ctx.prefix), cursor + len(ctx.suffix)
+    if start >= 0 and req.text[start:cursor] == ctx.prefix and req.text[cursor:end] == ctx.suffix:
+        return redact_slice(req.text, start, cursor), redact_slice(req.text, cursor, end)
+    return redact(ctx.prefix).text, redact(ctx.suffix).text
+
+
+def _redacted_snippets(snippets: list[Snippet], req: CompletionRequest, searcher: Any,
+                       open_documents: list[tuple[str, str, object, str]]) -> list[Snippet]:
+    """Snippets redacted with their whole files in view: the open buffer, else the file on disk."""
+    if not snippets:
+        return snippets
+    buffers = {path: text for _, path, _, text in open_documents}
+    buffers[req.path] = req.text
+    files = files_for(searcher, open_text=buffers.get)
+    return [Snippet(s.path, s.start_line, s.end_line, files.redact(s.text, s.path, s.start_line), s.source)
+            for s in snippets]
 
 
 def budget_snippets(snippets: list[Snippet], ctx: CursorContext, budget: int = SNIPPET_BUDGET_CHARS) -> list[Snippet]:

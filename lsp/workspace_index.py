@@ -178,7 +178,7 @@ class WorkspaceIndex:
             return None
         from codeassist.embedding import configured_embedder
 
-        return configured_embedder(emb)
+        return configured_embedder(emb, self.root)
 
     def _open_existing(self) -> None:
         """Open the index once; it stays open (SQLite WAL snapshots and the FAISS mtime check keep an

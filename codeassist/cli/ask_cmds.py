@@ -72,7 +72,7 @@ def print_fallback(console: Any, question: str, settings: Any, index: Any, *, as
     configure a model, or what failed). Returns the sources shown."""
     from codeassist.answer import retrieve
 
-    context = retrieve(question, searcher=index, settings=settings)
+    context = retrieve(question, searcher=index, settings=settings, redact=False)  # shown here, not sent
     if as_json:
         payload = {"answer": None, "sources": [s.to_json() for s in context.sources], "model": None,
                    "usage": None, "snippets": [{**s.source.to_json(), "text": s.text} for s in context.snippets],

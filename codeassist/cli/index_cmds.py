@@ -30,10 +30,11 @@ def query_embedder(settings: Any) -> Any:
     return _make_embedder(settings)
 
 
-def _make_embedder(settings: Any) -> Any:
+def _make_embedder(settings: Any, roots: list[Path] | None = None) -> Any:
     from codeassist.embedding import configured_embedder
 
-    return configured_embedder(settings.embeddings)
+    # The roots let the remote embedder's redactor see each chunk's whole file.
+    return configured_embedder(settings.embeddings, {str(i): r.resolve() for i, r in enumerate(roots or [])})
 
 
 def _echo_json(payload: Any) -> None:
@@ -86,7 +87,7 @@ def index_command(paths: tuple[Path, ...], root_opts: tuple[Path, ...], manifest
         from codeassist.errors import CodeassistError
 
         try:
-            embedder = _make_embedder(settings)
+            embedder = _make_embedder(settings, roots)
         except CodeassistError as err:
             embed = False
             click.echo(f"Warning: dense search disabled for this run: {err}", err=True)

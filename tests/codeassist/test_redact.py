@@ -3,7 +3,6 @@ and nothing secret reaches the model server in any request."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -154,11 +153,10 @@ def test_high_entropy_needs_entropy_length_and_mixed_characters() -> None:
     assert redact('salt = "q8Zr2LmX9v"').findings == []  # too short
 
 
-def test_redaction_is_fast_on_ordinary_code() -> None:
+def test_a_megabyte_of_keyword_dense_code_is_left_unchanged() -> None:
+    # Throughput is measured by bench/secrets.py (MB/s against the reference redactor), not asserted here.
     text = (FIXTURES / "clean" / "service.py").read_text(encoding="utf-8")
     big = text * (1_000_000 // len(text))  # keyword-dense: a worst case for the assignment rule
-    started = time.perf_counter()
     result = redact(big)
-    elapsed = time.perf_counter() - started
     assert result.text == big
-    assert elapsed < 2.0, f"{len(big) / elapsed / 1e6:.1f} MB/s"
+    assert result.findings == []

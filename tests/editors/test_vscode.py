@@ -146,9 +146,13 @@ def test_extension_modules_against_the_real_server(extension: Path, tmp_path: Pa
 
 
 def test_package_builds_a_vsix_with_the_compiled_extension(extension: Path, tmp_path: Path) -> None:
-    vsix = tmp_path / "codeassist.vsix"
-    run(extension, NPX, "--no-install", "vsce", "package", "--allow-missing-repository", "--out", str(vsix))
+    # Stray logs in the working folder (issue 15 item 19) must stay out of the package.
+    for stray in ("npm-debug.log", "server.log", "media/trace.log", "out/lsp.log"):
+        (extension / stray).write_text("codeassist-lsp trace with OPENAI_API_KEY=sk-stray\n")
+    run(extension, NPM, "run", "package")
+    vsix = extension / "codeassist.vsix"  # the name the README's install line uses
     assert vsix.is_file()
+    assert "code --install-extension codeassist.vsix" in (extension / "README.md").read_text()
     with zipfile.ZipFile(vsix) as archive:
         names = set(archive.namelist())
         manifest = json.loads(archive.read("extension/package.json"))
@@ -163,6 +167,7 @@ def test_package_builds_a_vsix_with_the_compiled_extension(extension: Path, tmp_
         "extension/node_modules/vscode-languageclient/package.json",
     ):
         assert name in names, name
+    assert not [n for n in names if n.endswith(".log")], names
     # Sources, tests and dev tooling stay out of the package.
     assert not [n for n in names if n.endswith(".ts") and not n.endswith(".d.ts")]
     assert not [n for n in names if n.startswith("extension/out/test/")]

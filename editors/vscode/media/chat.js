@@ -30,6 +30,12 @@
   document.getElementById("new").addEventListener("click", () => vscode.postMessage({ type: "newConversation" }));
 
   transcript.addEventListener("click", (event) => {
+    const button = event.target.closest("button.code-copy, button.code-insert");
+    if (button) {
+      const code = button.closest(".code-block").querySelector("code").textContent;
+      vscode.postMessage({ type: button.classList.contains("code-copy") ? "copyCode" : "insertCode", code });
+      return;
+    }
     const link = event.target.closest("a.source");
     if (!link) {
       return;

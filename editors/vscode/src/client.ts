@@ -8,8 +8,9 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import { documentSelector, isServedDocument } from "./documents";
 import { findExecutable } from "./executable";
-import { buildInitializationOptions, resolveServerCommand, serverNotFoundMessage } from "./settings";
+import { buildInitializationOptions, resolveServerCommand, type ResolveContext, serverNotFoundMessage } from "./settings";
 
 export const CLIENT_ID = "codeassist";
 
@@ -39,9 +40,19 @@ function withEditPrompt<T extends { lsp: object }>(options: T): T {
   return { ...options, lsp: { ...options.lsp, editPrompt: true } };
 }
 
-export function createClient(output: vscode.OutputChannel): LanguageClient | undefined {
+/** Whether a document may reach the server, by the current `enabledLanguages` / `disabledLanguages`. */
+export function servesDocument(document: vscode.TextDocument): boolean {
   const config = vscode.workspace.getConfiguration(CLIENT_ID);
-  const { command, args } = resolveServerCommand(config);
+  return isServedDocument(document, config.get("enabledLanguages"), config.get("disabledLanguages"));
+}
+
+export function createClient(
+  output: vscode.OutputChannel,
+  resolveContext: ResolveContext,
+  secretApiKey: string | undefined,
+): LanguageClient | undefined {
+  const config = vscode.workspace.getConfiguration(CLIENT_ID);
+  const { command, args } = resolveServerCommand(config, resolveContext);
   const executable = findExecutable(command);
   if (!executable) {
     void showServerNotFound(command);
@@ -49,10 +60,17 @@ export function createClient(output: vscode.OutputChannel): LanguageClient | und
   }
   const serverOptions: ServerOptions = { command: executable, args, transport: TransportKind.stdio };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+    // Files on disk in the served languages; the middleware also keeps out secret files by name.
+    documentSelector: documentSelector(config.get("enabledLanguages"), config.get("disabledLanguages")),
     // editPrompt: this extension implements codeassist.editWithInstruction (it asks for the instruction).
-    initializationOptions: withEditPrompt(buildInitializationOptions(config)),
+    initializationOptions: withEditPrompt(buildInitializationOptions(config, secretApiKey)),
     outputChannel: output,
+    middleware: {
+      didOpen: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),
+      didChange: (event, next) => (servesDocument(event.document) ? next(event) : Promise.resolve()),
+      didSave: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),
+      didClose: (document, next) => (servesDocument(document) ? next(document) : Promise.resolve()),
+    },
   };
   const client = new LanguageClient(CLIENT_ID, "codeassist", serverOptions, clientOptions);
   // textDocument/inlineCompletion is a "proposed" feature in vscode-languageclient 9.

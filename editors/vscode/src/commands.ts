@@ -2,8 +2,10 @@
 
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
+import { type AskContext, askContext } from "./chat/askContext";
 import type { ChatPanel } from "./chat/panel";
-import { CMD_REINDEX, CMD_SUGGESTION_ACCEPTED, CMD_TOGGLE, CMD_WRITE_DOCSTRING } from "./protocol";
+import { CMD_REINDEX, CMD_SUGGESTION_ACCEPTED, CMD_WRITE_DOCSTRING } from "./protocol";
+import { API_KEY_SECRET, type ConfigTarget, nextToggle } from "./settings";
 import type { StatusItem } from "./status";
 
 /** The palette commands package.json contributes. */
@@ -13,10 +15,44 @@ export const PALETTE_COMMANDS = [
   "codeassist.writeDocstring",
   "codeassist.reindex",
   "codeassist.toggle",
+  "codeassist.setApiKey",
   "codeassist.editWithInstruction",
 ];
 
-export function registerCommands(client: LanguageClient, chat: ChatPanel, status: StatusItem): vscode.Disposable[] {
+const TARGETS: Record<ConfigTarget, vscode.ConfigurationTarget> = {
+  global: vscode.ConfigurationTarget.Global,
+  workspace: vscode.ConfigurationTarget.Workspace,
+  workspaceFolder: vscode.ConfigurationTarget.WorkspaceFolder,
+};
+
+/** The active editor's file and selection, for a question (see chat/askContext.ts). */
+export function currentAskContext(client: LanguageClient): AskContext {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    return {};
+  }
+  const c2p = client.code2ProtocolConverter;
+  return askContext({
+    uri: c2p.asUri(editor.document.uri),
+    scheme: editor.document.uri.scheme,
+    selection: editor.selection.isEmpty ? undefined : c2p.asRange(editor.selection),
+  });
+}
+
+/** Flip `codeassist.enable` where it takes effect; the settings listener tells the server. */
+export async function toggleInlineCompletion(status?: StatusItem): Promise<void> {
+  const config = vscode.workspace.getConfiguration("codeassist");
+  const { value, target } = nextToggle(config.inspect<boolean>("enable"));
+  await config.update("enable", value, TARGETS[target]);
+  status?.setEnabled(value);
+}
+
+export function registerCommands(
+  client: LanguageClient,
+  chat: ChatPanel,
+  status: StatusItem,
+  secrets: vscode.SecretStorage,
+): vscode.Disposable[] {
   const c2p = client.code2ProtocolConverter;
   const execute = <T>(command: string, args: unknown[] = []): Promise<T> =>
     client.sendRequest<T>(ExecuteCommandRequest.method, { command, arguments: args });
@@ -48,13 +84,7 @@ export function registerCommands(client: LanguageClient, chat: ChatPanel, status
       if (!question) {
         return;
       }
-      const editor = fileEditor();
-      const context = editor
-        ? {
-            textDocument: { uri: c2p.asUri(editor.document.uri) },
-            ...(editor.selection.isEmpty ? {} : { range: c2p.asRange(editor.selection) }),
-          }
-        : {};
+      const context = currentAskContext(client);
       await chat.ask(question, context).catch(report);
     }),
     vscode.commands.registerCommand(
@@ -83,18 +113,21 @@ export function registerCommands(client: LanguageClient, chat: ChatPanel, status
         report,
       );
     }),
-    vscode.commands.registerCommand("codeassist.toggle", async () => {
-      try {
-        // The server answers {enabled} (and also sends codeassist/statusChanged).
-        const result = await execute<{ enabled?: unknown } | null>(CMD_TOGGLE);
-        if (typeof result?.enabled === "boolean") {
-          status.setEnabled(result.enabled);
-        } else {
-          await status.refresh();
-        }
-      } catch (error) {
-        report(error);
+    vscode.commands.registerCommand("codeassist.toggle", () => toggleInlineCompletion(status).catch(report)),
+    vscode.commands.registerCommand("codeassist.setApiKey", async () => {
+      const key = await vscode.window.showInputBox({
+        prompt: "API key for the model endpoints (kept in VS Code's secret storage; empty to remove it)",
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (key === undefined) {
+        return;
       }
+      // The secrets listener in extension.ts sends the new key to the server.
+      await (key.trim() ? secrets.store(API_KEY_SECRET, key.trim()) : secrets.delete(API_KEY_SECRET));
+      void vscode.window.showInformationMessage(
+        key.trim() ? "codeassist: API key saved in secret storage." : "codeassist: API key removed.",
+      );
     }),
   ];
 }

@@ -8,12 +8,12 @@
  * server's own precedence (config files, `CODEASSIST_*` / `OPENAI_*` environment) still applies.
  */
 
-import { SERVER_NAME } from "./protocol";
+import type { ConfigReader } from "./serverCommand";
 
-/** The part of `vscode.WorkspaceConfiguration` this module needs (so it runs without VS Code). */
-export interface ConfigReader {
-  get<T>(section: string): T | undefined;
-}
+export { type ConfigReader, type ResolveContext, resolveServerCommand, type ServerCommand } from "./serverCommand";
+
+/** Where "Set API key" keeps the key: VS Code's SecretStorage (the OS keychain), never settings.json. */
+export const API_KEY_SECRET = "codeassist.apiKey";
 
 export interface EndpointOptions {
   baseUrl?: string;
@@ -42,11 +42,6 @@ export interface InitializationOptions {
   embeddings?: EmbeddingsOptions;
 }
 
-export interface ServerCommand {
-  command: string;
-  args: string[];
-}
-
 function text(config: ConfigReader, key: string): string | undefined {
   const value = config.get<unknown>(key);
   if (typeof value !== "string") {
@@ -62,10 +57,13 @@ function section<T extends object>(entries: [string, unknown][]): T | undefined 
   return set.length > 0 ? (Object.fromEntries(set) as T) : undefined;
 }
 
-/** `codeassist.*` settings -> `initializationOptions` (camelCase, unset values omitted). */
-export function buildInitializationOptions(config: ConfigReader): InitializationOptions {
+/**
+ * `codeassist.*` settings -> `initializationOptions` (camelCase, unset values omitted). `secretApiKey`
+ * (from SecretStorage, set with the "Set API key" command) wins over the plain `codeassist.apiKey` setting.
+ */
+export function buildInitializationOptions(config: ConfigReader, secretApiKey?: string): InitializationOptions {
   // One key for every endpoint: most setups (one OpenAI-compatible server) need just this.
-  const apiKey = text(config, "apiKey");
+  const apiKey = secretApiKey?.trim() || text(config, "apiKey");
   const debounce = config.get<unknown>("debounceMs");
   const debounceMs =
     typeof debounce === "number" && Number.isFinite(debounce) && debounce >= 0 ? Math.round(debounce) : undefined;
@@ -93,25 +91,29 @@ export function buildInitializationOptions(config: ConfigReader): Initialization
   return options;
 }
 
+export type ConfigTarget = "global" | "workspace" | "workspaceFolder";
+
+/** What `WorkspaceConfiguration.inspect("enable")` reports. */
+export interface SettingLayers<T> {
+  defaultValue?: T;
+  globalValue?: T;
+  workspaceValue?: T;
+  workspaceFolderValue?: T;
+}
+
 /**
- * How to start the server: `serverCommand` wins, then `pythonPath` (the module's entry point),
- * else `codeassist-lsp` from PATH.
+ * The toggle writes `codeassist.enable` (so it survives restarts and any later settings change) in the
+ * most specific scope that already sets it, so the write is the value that takes effect.
  */
-export function resolveServerCommand(config: ConfigReader): ServerCommand {
-  const configured = config.get<unknown>("serverCommand");
-  const parts = Array.isArray(configured)
-    ? configured.filter((part): part is string => typeof part === "string" && part.trim() !== "")
-    : typeof configured === "string" && configured.trim() !== ""
-      ? [configured.trim()]
-      : [];
-  if (parts.length > 0) {
-    return { command: parts[0], args: parts.slice(1) };
-  }
-  const python = text(config, "pythonPath");
-  if (python !== undefined) {
-    return { command: python, args: ["-c", "from codeassist.lsp.server import main; main()"] };
-  }
-  return { command: SERVER_NAME, args: [] };
+export function nextToggle(layers: SettingLayers<boolean> | undefined): { value: boolean; target: ConfigTarget } {
+  const l = layers ?? {};
+  const [current, target]: [boolean | undefined, ConfigTarget] =
+    l.workspaceFolderValue !== undefined
+      ? [l.workspaceFolderValue, "workspaceFolder"]
+      : l.workspaceValue !== undefined
+        ? [l.workspaceValue, "workspace"]
+        : [l.globalValue ?? l.defaultValue, "global"];
+  return { value: current === false, target };
 }
 
 /** The message shown when the server cannot be started, with the fix. */

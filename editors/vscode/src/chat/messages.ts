@@ -19,7 +19,11 @@ export type WebviewMessage =
   | { type: "ask"; question: string }
   | { type: "newConversation" }
   | { type: "cancel" }
-  | { type: "openSource"; uri: string; range: LspRange };
+  | { type: "openSource"; uri: string; range: LspRange }
+  | { type: "copyCode" | "insertCode"; code: string };
+
+/** The largest code block the webview may hand back for copy / insert. */
+export const MAX_CODE_CHARS = 1_000_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -61,6 +65,11 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       // Only workspace files: a source link must never open an arbitrary scheme.
       return range && uri.startsWith("file://") ? { type: "openSource", uri, range } : undefined;
     }
+    case "copyCode":
+    case "insertCode":
+      return typeof raw.code === "string" && raw.code.length > 0 && raw.code.length <= MAX_CODE_CHARS
+        ? { type: raw.type, code: raw.code }
+        : undefined;
     default:
       return undefined;
   }

@@ -4,6 +4,7 @@ import * as crypto from "node:crypto";
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
 import { ANSWER_DELTA, ASK, type AnswerDelta, type AskParams, type AskResult, CMD_EXPLAIN, type LspRange } from "../protocol";
+import type { AskContext } from "./askContext";
 import { ChatSession, parseWebviewMessage, type WebviewMessage } from "./messages";
 
 export const CHAT_VIEW_ID = "codeassist.chat";
@@ -18,6 +19,8 @@ export class ChatPanel implements vscode.WebviewViewProvider, vscode.Disposable 
   constructor(
     private readonly client: LanguageClient,
     private readonly extensionUri: vscode.Uri,
+    /** The current file and selection, sent with questions typed in the panel. */
+    private readonly currentContext: () => AskContext = () => ({}),
   ) {}
 
   /** Call once the client is running. */
@@ -39,7 +42,7 @@ export class ChatPanel implements vscode.WebviewViewProvider, vscode.Disposable 
   }
 
   /** Ask a question in the current conversation, about the given document/range if any. */
-  async ask(question: string, context: { textDocument?: { uri: string }; range?: LspRange } = {}): Promise<void> {
+  async ask(question: string, context: AskContext = {}): Promise<void> {
     await this.reveal();
     const conversationId = this.session.begin(question);
     const params: AskParams = { question, ...context, conversationId };
@@ -81,7 +84,13 @@ export class ChatPanel implements vscode.WebviewViewProvider, vscode.Disposable 
         this.render();
         break;
       case "ask":
-        void this.ask(message.question);
+        void this.ask(message.question, this.currentContext());
+        break;
+      case "copyCode":
+        void vscode.env.clipboard.writeText(message.code);
+        break;
+      case "insertCode":
+        void insertAtCursor(message.code);
         break;
       case "newConversation":
         this.cancel?.cancel();
@@ -159,6 +168,16 @@ export class ChatPanel implements vscode.WebviewViewProvider, vscode.Disposable 
       d.dispose();
     }
   }
+}
+
+/** Replace the selection of the last active text editor with `code` (the panel has the focus now). */
+async function insertAtCursor(code: string): Promise<void> {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showInformationMessage("codeassist: open an editor to insert the code into.");
+    return;
+  }
+  await editor.edit((edit) => edit.replace(editor.selection, code));
 }
 
 function errorMessage(error: unknown): string {

@@ -34,6 +34,17 @@ export function renderInline(line: string): string {
     .join("");
 }
 
+/** A fenced code block with Copy / Insert buttons (the webview script posts the block's text). */
+export function codeBlock(code: string, language = ""): string {
+  const cls = language ? ` class="language-${escapeHtml(language)}"` : "";
+  return (
+    '<div class="code-block"><div class="code-actions">' +
+    '<button type="button" class="code-copy" title="Copy to the clipboard">Copy</button>' +
+    '<button type="button" class="code-insert" title="Insert at the cursor in the editor">Insert</button></div>' +
+    `<pre><code${cls}>${escapeHtml(code)}</code></pre></div>`
+  );
+}
+
 const FENCE = /^\s*(`{3,}|~{3,})\s*([\w+#.-]*)/;
 const HEADING = /^(#{1,6})\s+(.*)$/;
 const BULLET = /^\s*[-*+]\s+(.*)$/;
@@ -73,8 +84,7 @@ export function renderMarkdown(markdown: string): string {
         body.push(lines[i]);
         i++;
       }
-      const cls = language ? ` class="language-${escapeHtml(language)}"` : "";
-      html.push(`<pre><code${cls}>${escapeHtml(body.join("\n"))}</code></pre>`);
+      html.push(codeBlock(body.join("\n"), language));
       continue;
     }
     if (line.trim() === "") {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { displayPath, escapeHtml, renderInline, renderMarkdown, renderSources } from "../chat/render";
+import { codeBlock, displayPath, escapeHtml, renderInline, renderMarkdown, renderSources } from "../chat/render";
 
 describe("escapeHtml", () => {
   it("escapes every character that could open markup or an attribute", () => {
@@ -13,12 +13,12 @@ describe("renderMarkdown", () => {
     const html = renderMarkdown("Use it like this:\n\n```python\nif a < b and c > d:\n    print('<b>')\n```\n");
     assert.equal(
       html,
-      '<p>Use it like this:</p>\n<pre><code class="language-python">if a &lt; b and c &gt; d:\n    print(&#39;&lt;b&gt;&#39;)</code></pre>',
+      '<p>Use it like this:</p>\n' + codeBlock("if a < b and c > d:\n    print('<b>')", "python"),
     );
   });
 
   it("renders an unterminated fence (mid-stream) as code", () => {
-    assert.equal(renderMarkdown("```js\nlet x = 1;"), '<pre><code class="language-js">let x = 1;</code></pre>');
+    assert.equal(renderMarkdown("```js\nlet x = 1;"), codeBlock("let x = 1;", "js"));
   });
 
   it("renders headings, lists, inline code, bold and italics", () => {

@@ -81,7 +81,8 @@ describe("package.json settings", () => {
   };
   const properties = manifest.contributes.configuration.properties;
   // Read by the client itself rather than sent to the server.
-  const clientOnly = new Set(["codeassist.serverCommand", "codeassist.pythonPath", "codeassist.trace.server"]);
+  const clientOnly = new Set(["codeassist.serverCommand", "codeassist.pythonPath", "codeassist.trace.server",
+    "codeassist.enabledLanguages", "codeassist.disabledLanguages"]);
   const sample: Record<string, unknown> = { string: "x", number: 42, boolean: false };
 
   it("declares every setting the issue lists", () => {
