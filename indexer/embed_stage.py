@@ -40,7 +40,14 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
     embedder = embedder or make_embedder("local")
     # A remote embedder's preprocessing (the secret redactor) sees the raw chunk: the embedding view
     # splits identifiers and drops punctuation, after which a secret no longer looks like one.
-    prepare = getattr(embedder, "preprocess", None) or (lambda text: text)
+    # It is handed "path\nbody", so that a redactor that knows the repository sees the chunk's whole file
+    # (a key block cut by the chunk boundary is still recognised); the path line is dropped again.
+    preprocess = getattr(embedder, "preprocess", None)
+
+    def prepare(path: str, text: str) -> str:
+        if preprocess is None or not text:
+            return text
+        return preprocess(f"{path}\n{text}").partition("\n")[2]
     model_id = embedder.model_id
     report.embedding_model = model_id
     store.set_meta("embedding_model", model_id)
@@ -64,7 +71,8 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
                 if chunk.text_hash not in by_hash:
                     by_hash[chunk.text_hash] = []
                     firsts.append((chunk.text_hash, document_text(chunk.path, chunk.symbol, chunk.kind,
-                                                                 prepare(chunk.text), prepare(chunk.header))))
+                                                                 prepare(chunk.path, chunk.text),
+                                                                 prepare(chunk.path, chunk.header))))
                 by_hash[chunk.text_hash].append(chunk.id)
             if ids:
                 vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(rows))
