@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeassist.context import Context, Source, build_context, count_tokens
+from codeassist.definition_context import definition_hits
 from codeassist.errors import LLMNotConfigured
 from codeassist.llm import LLMClient
 from codeassist.prompting import fence, render
@@ -72,7 +73,9 @@ def retrieve(question: str, *, searcher: Any, settings: Settings, history: list[
     if selection is not None:  # the selection itself is shown separately; do not repeat it as a snippet
         hits = [h for h in hits if not (h.path == selection.path and h.start_line >= selection.start_line
                                         and h.end_line <= selection.end_line)]
-    return build_context(list(hits), budget_tokens=settings.context.budget_tokens,
+    hits = list(hits)
+    hits += definition_hits(hits, searcher=searcher, selection=selection)  # one hop: what the code uses
+    return build_context(hits, budget_tokens=settings.context.budget_tokens,
                          max_per_file=settings.search.max_hits_per_file)
 
 
