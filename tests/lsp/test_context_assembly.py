@@ -5,7 +5,12 @@ the offline fallback continues the most similar indexed window."""
 from __future__ import annotations
 
 from codeassist.indexer.model import Hit
-from codeassist.lsp.completion import SNIPPET_BUDGET_CHARS, CompletionOptions, CompletionRequest, assemble_context
+from codeassist.lsp.completion import (
+    SNIPPET_BUDGET_CHARS,
+    CompletionOptions,
+    CompletionRequest,
+    assemble_context,
+)
 from codeassist.lsp.cursor_context import extract_cursor_context
 from codeassist.lsp.fallback import fallback_completion
 from codeassist.lsp.neighbors import NeighborIndex, jaccard, token_set, windows_of
