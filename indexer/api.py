@@ -25,6 +25,7 @@ from typing import Any
 
 from codeassist.indexer.embed_stage import VECTORS_NAME
 from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
+from codeassist.indexer.graph_api import GraphMixin
 from codeassist.indexer.model import Hit
 from codeassist.indexer.search import Filters, dedupe_and_cap, reciprocal_rank_fusion
 from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
@@ -79,7 +80,10 @@ class _Dense:
     error: str = ""
 
 
-class Index:
+class Index(GraphMixin):
+    """An open index: `search()` here, the symbol graph (`definitions`, `imports`, `references`,
+    `chunk_references`, `outline`, `symbols`) from `GraphMixin` (graph_api.py)."""
+
     def __init__(self, root: Path, index_dir: Path, *, embedder: Any = None) -> None:
         self.root = root
         self.index_dir = index_dir

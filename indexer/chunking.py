@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from tree_sitter import Node
 
@@ -82,9 +83,11 @@ class _Definition:
         return self.tag in _CONTAINER_TAGS
 
 
-def chunk_source(source: bytes, language: str | None, config: IndexConfig | None = None) -> ChunkResult:
+def chunk_source(source: bytes, language: str | None, config: IndexConfig | None = None, *,
+                 tree: Any = None) -> ChunkResult:
     """Chunk one file's bytes. Never raises on odd input: bad bytes decode as U+FFFD, a parser
-    failure falls back to line windows."""
+    failure falls back to line windows. `tree`: the file already parsed with its grammar (the
+    indexer parses once for chunks and symbols)."""
     config = config or IndexConfig()
     lines = SourceLines(source)
     if not lines:
@@ -95,7 +98,8 @@ def chunk_source(source: bytes, language: str | None, config: IndexConfig | None
         return ChunkResult(_windows(lines, language or "", config), "no_grammar")
     parser, cursor = parser_and_cursor(info.name, grammar)
     try:
-        tree = parser.parse(source)
+        if tree is None:
+            tree = parser.parse(source)
         matches = cursor.matches(tree.root_node) if tree is not None else None
     except Exception:  # a grammar bug or resource limit must not stop indexing the rest of the repo
         matches = None

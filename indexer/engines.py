@@ -37,6 +37,8 @@ class ChunkWork:
     language: str | None
     known_hash: str | None
     repo: str = ""
+    # The file's symbols are missing or from an older extraction: extract them even if unchanged.
+    symbols_missing: bool = False
 
 
 @dataclass(slots=True)
@@ -46,6 +48,7 @@ class ChunkDone:
     chunks: list | None = None  # None: content unchanged
     skip: str | None = None
     fallback: str | None = None
+    symbols: Any = None  # FileSymbols of the new content (or of unchanged content whose symbols were missing)
 
 
 def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
@@ -56,11 +59,17 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     data = read_source(work, config)
     if not isinstance(data, bytes):
         return ChunkDone(work, skip=str(data))
+    from codeassist.indexer.symbols import extract_symbols, parse_tree
+
     digest = content_hash(data)
     if digest == work.known_hash:
+        if work.symbols_missing:
+            return ChunkDone(work, digest=digest, symbols=extract_symbols(data, work.language, work.rel))
         return ChunkDone(work, digest=digest)
-    result = chunk_source(data, work.language, config)
-    return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason)
+    tree = parse_tree(data, work.language)  # one parse for the chunks and the symbol graph
+    result = chunk_source(data, work.language, config, tree=tree)
+    return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason,
+                     symbols=extract_symbols(data, work.language, work.rel, tree=tree))
 
 
 def chunk_group(works: Sequence[ChunkWork], config: IndexConfig) -> list[ChunkDone]:

@@ -197,13 +197,16 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
     for repo, files in listed:
         repo_states = store.file_states(repo)
         states.update({(repo, rel): state for rel, state in repo_states.items()})
+        # Files indexed before the symbol graph existed (or by an older extraction) are re-read for it.
+        symbols_stale = store.symbol_stale_paths(repo)
         for f in files:
             state = repo_states.get(f.rel)
-            if state and state.size == f.size and state.mtime_ns == f.mtime_ns:
+            stale = f.rel in symbols_stale
+            if state and state.size == f.size and state.mtime_ns == f.mtime_ns and not stale:
                 report.files_unchanged += 1
                 continue
             works.append(ChunkWork(str(f.path), f.rel, f.size, f.mtime_ns, f.language,
-                               state.content_hash if state else None, repo))
+                               state.content_hash if state else None, repo, stale))
     tick("chunk", 0, len(works))
     gone: list[tuple[str, str]] = []
     # Files are committed in small groups: each file's update is still all-or-nothing, a kill loses
@@ -236,10 +239,23 @@ def _store_one(store: Store, done: ChunkDone, states: dict, report: IndexReport,
         elif done.chunks is None:
             report.files_unchanged += 1
             store.touch_file(states[(work.repo, work.rel)].id, work.size, work.mtime_ns)
+            if done.symbols is not None:
+                store.replace_symbols(work.rel, done.symbols, store.chunk_spans(work.rel, work.repo), work.repo)
         else:
             status = "fallback" if done.fallback == "parse_failed" else "ok"
-            ids = store.replace_file(work.rel, size=work.size, mtime_ns=work.mtime_ns, digest=done.digest or "",
-                                     language=work.language, chunks=done.chunks, status=status, repo=work.repo)
+            # A savepoint makes the file's chunks and symbols one unit inside the commit group.
+            store.db.execute("SAVEPOINT file")
+            try:
+                ids = store.replace_file(work.rel, size=work.size, mtime_ns=work.mtime_ns, digest=done.digest or "",
+                                         language=work.language, chunks=done.chunks, status=status, repo=work.repo)
+                if done.symbols is not None:
+                    spans = [(cid, c.start_line, c.end_line) for cid, c in zip(ids, done.chunks, strict=True)]
+                    store.replace_symbols(work.rel, done.symbols, spans, work.repo)
+            except BaseException:
+                store.db.execute("ROLLBACK TO file")
+                store.db.execute("RELEASE file")
+                raise
+            store.db.execute("RELEASE file")
             report.files_indexed += 1
             report.chunks_written += len(ids)
             if status == "fallback":

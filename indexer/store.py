@@ -3,7 +3,8 @@
 One database per index, in WAL mode, schema through numbered migrations run on open. Only this module
 (and `vectors.py` for the FAISS file) touches the index directory's files.
 
-Tables: see `store_schema.py`. The embedding cache's methods live in `embedding_cache.py`, the index
+Tables: see `store_schema.py`. The embedding cache's methods live in `embedding_cache.py`, the symbol
+graph's in `symbol_store.py`, the index
 folder's location in `index_dir.py`; lexical tokens and query terms are the business of `lexical.py`.
 """
 
@@ -23,6 +24,7 @@ from codeassist.indexer.index_dir import default_index_dir, resolve_index_dir
 from codeassist.indexer.lexical import BM25_WEIGHTS, fts_values, query_terms, select_terms
 from codeassist.indexer.model import Chunk
 from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS
+from codeassist.indexer.symbol_store import SymbolStoreMixin
 
 __all__ = ["DB_NAME", "EMBED_PAGE", "ChunkRow", "FileState", "PendingChunk", "Store", "content_hash",
            "default_index_dir", "resolve_index_dir", "text_hash"]
@@ -64,7 +66,7 @@ _CHUNK_COLUMNS = ("c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.l
                   " f.repo")
 
 
-class Store(EmbeddingCacheMixin):
+class Store(EmbeddingCacheMixin, SymbolStoreMixin):
     """A connection to one index database. Not thread-safe: one Store per thread."""
 
     def __init__(self, index_dir: Path, *, create: bool = True, readonly: bool = False) -> None:

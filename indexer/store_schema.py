@@ -9,6 +9,10 @@ Tables
     chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; code-aware tokens
     embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded
     meta(key, value)
+    definitions(file_id, name, kind, symbol, start_line, end_line, signature, doc)   the symbol graph
+    imports(file_id, line, module, name, alias)   (see symbol_store.py)
+    symbol_refs(file_id, chunk_id, name, line)   identifiers each chunk uses
+    symbol_files(file_id, version)   which extraction version a file's symbol rows come from
 """
 
 from __future__ import annotations
@@ -76,3 +80,63 @@ MIGRATIONS: list[str] = [
     CREATE TABLE repos(name TEXT PRIMARY KEY, root TEXT NOT NULL UNIQUE);
     """,
 ]
+
+# The symbol graph (issue 12), appended as its own migration: definitions, imports and the identifiers
+# each chunk uses. `symbol_files` says which extraction version a file's rows come from; a file whose
+# row is missing or older is re-extracted on the next index run even when its content is unchanged.
+MIGRATIONS.append(
+    """
+    CREATE TABLE definitions(
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        signature TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX definitions_by_name ON definitions(name, file_id);
+    CREATE INDEX definitions_by_file ON definitions(file_id, start_line);
+    CREATE TABLE imports(
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        module TEXT NOT NULL,
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL
+    );
+    CREATE INDEX imports_by_file ON imports(file_id);
+    CREATE TABLE symbol_refs(
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        chunk_id INTEGER,
+        name TEXT NOT NULL,
+        line INTEGER NOT NULL
+    );
+    CREATE INDEX symbol_refs_by_name ON symbol_refs(name);
+    CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id);
+    CREATE INDEX symbol_refs_by_file ON symbol_refs(file_id);
+    CREATE TABLE symbol_files(
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        version TEXT NOT NULL
+    );
+    """
+)
+
+# The references clustered by file (WITHOUT ROWID: one b-tree fewer to write per reference). Every file's
+# symbols are re-extracted on the next index run to refill the table.
+MIGRATIONS.append(
+    """
+    DROP TABLE symbol_refs;
+    CREATE TABLE symbol_refs(
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        chunk_id INTEGER NOT NULL,  -- 0: a line no chunk covers
+        name TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        PRIMARY KEY(file_id, chunk_id, name)
+    ) WITHOUT ROWID;
+    CREATE INDEX symbol_refs_by_name ON symbol_refs(name);
+    CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id);
+    DELETE FROM symbol_files;
+    """
+)

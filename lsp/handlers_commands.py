@@ -8,7 +8,7 @@ from typing import Any
 from lsprotocol import types
 
 from codeassist.errors import CodeassistError
-from codeassist.lsp import actions, protocol
+from codeassist.lsp import actions, edit_command, protocol
 from codeassist.lsp.app import CodeassistServer, guarded, server
 
 
@@ -32,7 +32,9 @@ def code_action(ls: CodeassistServer, params: types.CodeActionParams) -> list[ty
     caps = ls.client_capabilities.text_document
     can_resolve = bool(caps and caps.code_action and caps.code_action.resolve_support
                        and "edit" in caps.code_action.resolve_support.properties)
-    return actions.code_actions(params.text_document.uri, params.range, can_resolve=can_resolve)
+    return actions.code_actions(params.text_document.uri, params.range, can_resolve=can_resolve) + \
+        edit_command.edit_code_actions(params.text_document.uri, params.range, params.context.diagnostics or [],
+                                       client_prompts=ls.options.edit_prompt)
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)

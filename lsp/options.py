@@ -37,11 +37,13 @@ class LspOptions:
     # How retrieved snippets reach a FIM model: "comments" (any family) or "files" (Qwen2.5-Coder /
     # StarCoder2 repository-level format with <file_sep> tokens; other families keep comments).
     fim_context: str = "comments"
+    # The client implements codeassist.editWithInstruction (it can ask the user for an instruction).
+    edit_prompt: bool = False
 
 
 _LSP_KEYS = {"indexOnStart": "index_on_start", "embed": "embed", "retrievalMode": "retrieval_mode",
              "inlineCompletion": "inline_completion", "reindexDebounceMs": "reindex_debounce_ms",
-             "fimContext": "fim_context"}
+             "fimContext": "fim_context", "editPrompt": "edit_prompt"}
 _CHOICES = {"retrieval_mode": RETRIEVAL_MODES, "fim_context": ("comments", "files")}
 
 

@@ -27,6 +27,14 @@ Commands (``workspace/executeCommand``)
 ``codeassist.findSimilar``   arguments ``[{textDocument: {uri}, range}]`` -> list of Location
 ``codeassist.reindex``       no arguments -> re-indexes the workspace, reports with $/progress; ``{started: true}``
 ``codeassist.toggle``        no arguments -> enables/disables inline completion, returns ``{enabled: bool}``
+``codeassist.edit``          arguments ``[{textDocument: {uri}, range?, instruction?, diagnostics?: Diagnostic[],
+                              apply?: bool = true}]`` -> rewrites the range (empty/missing: the symbol under the
+                              cursor) as instructed (diagnostics alone: fix them); with ``$/progress`` while the
+                              model writes; cancellable. Validated (the file must still parse) before anything
+                              is applied; applied with ``workspace/applyEdit`` (one TextEdit on the request's
+                              document version) unless ``apply`` is false (a client that previews first).
+                              Result ``{applied, uri, version, range, newText, diff, summary}`` or
+                              ``{applied: false, reason, proposed}`` when the answer was not acceptable.
 
 Every ``uri`` in these params must name a file inside the workspace root; anything else (another folder,
 ``..`` segments, other schemes) is refused with an InvalidParams error saying so.
@@ -39,6 +47,8 @@ is the settings object, e.g. ``{"completion": {"model": ..., "baseUrl": ..., "de
 ``retrievalMode`` ("lexical") retrieval for completion: "lexical" or "hybrid"
 ``inlineCompletion`` (true)   initial state of inline completion (``codeassist.toggle`` flips it)
 ``reindexDebounceMs`` (500)   delay before re-indexing a saved / changed file
+``editPrompt`` (false)        the client implements ``codeassist.editWithInstruction`` (asks for an instruction);
+                              the "Edit with instruction…" code action is offered only then
 ``fimContext`` ("comments")   retrieved snippets as comments, or "files": Qwen2.5-Coder / StarCoder2
                               repository-level format (``<|file_sep|>``); other families keep comments
 """
@@ -60,10 +70,18 @@ CMD_WRITE_DOCSTRING = "codeassist.writeDocstring"
 CMD_FIND_SIMILAR = "codeassist.findSimilar"
 CMD_REINDEX = "codeassist.reindex"
 CMD_TOGGLE = "codeassist.toggle"
+CMD_EDIT = "codeassist.edit"
 
-COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE)
+COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE, CMD_EDIT)
+
+# Client-side commands: each editor client implements them (they need UI the server does not have).
+# codeassist.editWithInstruction [{textDocument, range}]: ask the user for an instruction, then run
+# codeassist.edit with it. Offered as a code action only to clients that set `lsp.editPrompt`.
+CLIENT_CMD_EDIT_PROMPT = "codeassist.editWithInstruction"
 
 # Code action titles (what the user sees in the lightbulb menu)
 ACTION_EXPLAIN = "codeassist: Explain this code"
 ACTION_DOCSTRING = "codeassist: Write a docstring"
 ACTION_SIMILAR = "codeassist: Find similar code"
+ACTION_EDIT = "codeassist: Edit with instruction…"
+ACTION_FIX = "codeassist: Fix with codeassist"

@@ -8,11 +8,18 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import pkgutil
 
-# The handler modules register their features on `server` when imported.
-from codeassist.lsp import handlers_commands, handlers_completion, handlers_sync  # noqa: F401
+import codeassist.lsp as package
 from codeassist.lsp.app import CodeassistServer, server
+
+# Every `handlers_*` module registers its features on `server` when imported: a new feature is a new
+# module, nothing to list here.
+for _info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    if _info.name.startswith("handlers_"):
+        importlib.import_module(f"codeassist.lsp.{_info.name}")
 
 __all__ = ["CodeassistServer", "main", "server"]
 

@@ -29,11 +29,16 @@ def cli() -> None:
 
 
 def _register() -> None:
-    # Imported for their side effect of adding commands to `cli`; each keeps heavy imports local.
+    # Every `*_cmds` module of this package is imported for its side effect of adding commands to `cli`
+    # (a new command group is a new module; nothing to list here). Each keeps its heavy imports local.
     import importlib
+    import pkgutil
 
-    for name in ("index_cmds", "model_cmds", "ask_cmds", "config_cmds"):
-        importlib.import_module(f"codeassist.cli.{name}")
+    import codeassist.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmds"):
+            importlib.import_module(f"codeassist.cli.{info.name}")
 
 
 _register()

@@ -131,7 +131,7 @@ def test_a_v1_database_upgrades_in_place_keeping_ids_chunks_and_fts(repos: list[
     db.commit()
     db.close()
     store = Store(index_dir)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 2
     assert store.db.execute("SELECT id, repo, path FROM files").fetchall() == [(7, "", "app/http.py")]
     assert store.chunk_rows([42])[42].symbol == "send_request"  # the rebuild did not cascade into chunks
     assert [cid for cid, _ in store.lexical_search("send_request", 5)] == [42]

@@ -11,7 +11,7 @@ def test_lsp_options_and_bad_settings_fall_back_to_defaults(tmp_path: Path):
     opts, problems = parse_lsp_options({"embed": False, "retrievalMode": "hybrid", "nope": 1})
     assert opts.embed is False and opts.retrieval_mode == "hybrid"
     assert problems == ["initializationOptions: unknown key 'lsp.nope'. Valid keys: indexOnStart, embed, "
-                        "retrievalMode, inlineCompletion, reindexDebounceMs, fimContext."]
+                        "retrievalMode, inlineCompletion, reindexDebounceMs, fimContext, editPrompt."]
     _, problems = parse_lsp_options({"fimContext": "xml"})
     assert problems == ["initializationOptions: 'lsp.fimContext' = 'xml' is not valid (expected one of "
                         "comments, files); using 'comments'."]

@@ -57,3 +57,18 @@ vim.api.nvim_create_user_command("CodeAssistToggle", function()
     end, 0)
   end
 end, { desc = "codeassist: turn inline completion on or off" })
+
+vim.api.nvim_create_user_command("CodeAssistEdit", function(args)
+  local range = args.range > 0 and { args.line1, args.line2 } or nil
+  if args.args == "" then
+    require("codeassist.edit").prompt(range)
+  else
+    require("codeassist.edit").run(args.args, { range = range })
+  end
+end, {
+  nargs = "*",
+  range = true,
+  desc = "codeassist: rewrite the selected lines (default: the symbol under the cursor) as instructed",
+})
+
+require("codeassist.edit").register_client_command()

@@ -35,6 +35,10 @@ function keepServerCommandsToOurselves(client: LanguageClient): void {
   }
 }
 
+function withEditPrompt<T extends { lsp: object }>(options: T): T {
+  return { ...options, lsp: { ...options.lsp, editPrompt: true } };
+}
+
 export function createClient(output: vscode.OutputChannel): LanguageClient | undefined {
   const config = vscode.workspace.getConfiguration(CLIENT_ID);
   const { command, args } = resolveServerCommand(config);
@@ -46,7 +50,8 @@ export function createClient(output: vscode.OutputChannel): LanguageClient | und
   const serverOptions: ServerOptions = { command: executable, args, transport: TransportKind.stdio };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
-    initializationOptions: buildInitializationOptions(config),
+    // editPrompt: this extension implements codeassist.editWithInstruction (it asks for the instruction).
+    initializationOptions: withEditPrompt(buildInitializationOptions(config)),
     outputChannel: output,
   };
   const client = new LanguageClient(CLIENT_ID, "codeassist", serverOptions, clientOptions);

@@ -13,6 +13,7 @@ export const PALETTE_COMMANDS = [
   "codeassist.writeDocstring",
   "codeassist.reindex",
   "codeassist.toggle",
+  "codeassist.editWithInstruction",
 ];
 
 export function registerCommands(client: LanguageClient, chat: ChatPanel, status: StatusItem): vscode.Disposable[] {

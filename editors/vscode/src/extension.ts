@@ -5,6 +5,7 @@ import { DidChangeConfigurationNotification, type LanguageClient } from "vscode-
 import { CHAT_VIEW_ID, ChatPanel } from "./chat/panel";
 import { CLIENT_ID, createClient, showServerNotFound } from "./client";
 import { PALETTE_COMMANDS, registerCommands } from "./commands";
+import { registerEdit } from "./edit";
 import { buildInitializationOptions, resolveServerCommand } from "./settings";
 import { StatusItem } from "./status";
 
@@ -29,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     chat,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
     ...registerCommands(client, chat, status),
+    ...registerEdit(client),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!client || !event.affectsConfiguration(CLIENT_ID)) {
         return;

@@ -18,13 +18,41 @@ export const CMD_WRITE_DOCSTRING = "codeassist.writeDocstring";
 export const CMD_FIND_SIMILAR = "codeassist.findSimilar";
 export const CMD_REINDEX = "codeassist.reindex";
 export const CMD_TOGGLE = "codeassist.toggle";
+export const CMD_EDIT = "codeassist.edit";
 
-export const COMMANDS = [CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE];
+export const COMMANDS = [CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE, CMD_EDIT];
+
+// Client-side command: the extension asks for the instruction, then runs CMD_EDIT (preview first).
+export const CLIENT_CMD_EDIT_PROMPT = "codeassist.editWithInstruction";
 
 // Code action titles (what the user sees in the lightbulb menu)
 export const ACTION_EXPLAIN = "codeassist: Explain this code";
 export const ACTION_DOCSTRING = "codeassist: Write a docstring";
 export const ACTION_SIMILAR = "codeassist: Find similar code";
+export const ACTION_EDIT = "codeassist: Edit with instruction…";
+export const ACTION_FIX = "codeassist: Fix with codeassist";
+
+/** codeassist.edit arguments[0] and result (see lsp/protocol.py). */
+export interface EditParams {
+  textDocument: { uri: string };
+  range?: LspRange;
+  instruction?: string;
+  diagnostics?: unknown[];
+  apply?: boolean;
+}
+
+export interface EditResult {
+  applied: boolean;
+  uri?: string;
+  version?: number | null;
+  range?: LspRange;
+  newText?: string;
+  diff?: string;
+  summary?: string;
+  reason?: string;
+  proposed?: string;
+  cancelled?: boolean;
+}
 
 /** LSP range (0-based lines and UTF-16 characters). */
 export interface LspPosition {

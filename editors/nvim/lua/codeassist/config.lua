@@ -32,6 +32,8 @@ M.defaults = {
     --- Use Neovim's own `vim.lsp.inline_completion` (0.12+) when it exists.
     use_builtin = true,
   },
+  --- Normal/visual-mode key for "edit with an instruction" (asks for it; false: no mapping).
+  edit_key = "<leader>ce",
   chat = {
     --- Window command that opens the answer buffer: "vsplit", "split", "tabnew", "botright 15split" ...
     split = "vsplit",

@@ -10,6 +10,16 @@ function M.setup(opts)
   local options = require("codeassist.config").setup(opts)
   local server = require("codeassist.server")
   local group = vim.api.nvim_create_augroup("codeassist", { clear = true })
+  if options.edit_key then
+    vim.keymap.set("n", options.edit_key, function()
+      require("codeassist.edit").prompt(nil)
+    end, { desc = "codeassist: edit the symbol under the cursor with an instruction" })
+    vim.keymap.set("x", options.edit_key, function()
+      local line1, line2 = vim.fn.line("v"), vim.fn.line(".")
+      vim.api.nvim_feedkeys(vim.keycode("<Esc>"), "nx", false)
+      require("codeassist.edit").prompt({ math.min(line1, line2), math.max(line1, line2) })
+    end, { desc = "codeassist: edit the selected lines with an instruction" })
+  end
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
     pattern = options.filetypes,

@@ -75,7 +75,8 @@ function M.lsp_config(opts)
     cmd = opts.cmd,
     filetypes = opts.filetypes,
     root_markers = opts.root_markers,
-    init_options = as_object(opts.server),
+    -- editPrompt: this plugin implements codeassist.editWithInstruction (it asks for the instruction).
+    init_options = as_object(vim.tbl_deep_extend("keep", opts.server or {}, { lsp = { editPrompt = true } })),
     settings = { codeassist = as_object(opts.server) },
     capabilities = M.capabilities(),
     handlers = M.handlers,
