@@ -41,10 +41,12 @@ def archive_reports(reports):
 def publish(report):
     uploader = ''',
 }
-# Report-publishing helpers: what lexical search returns for "publish(report): uploader = ".
-PYTHON.update({f"app/report_{n}.py": "".join(
-    f"def publish_report_{n}_{i}(report, uploader):\n    \"\"\"Publish the report.\"\"\"\n"
-    f"    uploader.publish(report)\n    return report\n\n\n" for i in range(4)) for n in range(3)})
+# Callers: what lexical search returns for the lines around the cursor (they use the names, they do not
+# define them).
+PYTHON.update({f"app/report_{n}.py": "from pkg.settings import make_s3_client, S3Client\n\n\n" + "".join(
+    f"def publish_report_{n}_{i}(report, store: S3Client):\n    \"\"\"Publish the report.\"\"\"\n"
+    f"    uploader = make_s3_client(report.region)\n    store.upload_object(uploader, report)\n"
+    f"    return report\n\n\n" for i in range(4)) for n in range(3)})
 
 TYPESCRIPT = {
     "src/util/format.ts": '''/** Formats an amount of cents as a price label. */
@@ -62,9 +64,10 @@ export interface CartLine {
 export function describeLine(line: CartLine): string {
   const label = ''',
 }
-TYPESCRIPT.update({f"src/lines_{n}.ts": "".join(
-    f"export function describeLine{n}{i}(line: CartLine): string {{\n  const label = line.sku + ' line';\n"
-    f"  return label;\n}}\n\n" for i in range(4)) for n in range(3)})
+TYPESCRIPT.update({f"src/lines_{n}.ts": 'import { formatPrice } from "./util/format";\n\n' + "".join(
+    f"export function describeLine{n}{i}(line: CartLine): string {{\n"
+    f"  const label = formatPrice(line.cents, 'EUR') + line.sku;\n  return label;\n}}\n\n"
+    for i in range(4)) for n in range(3)})
 
 GO = {
     "go.mod": "module example.com/shop\n\ngo 1.21\n",
@@ -98,9 +101,9 @@ type Line struct {
 func Describe(lines []Line) string {
 	label := ''',
 }
-GO.update({f"cart/lines_{n}.go": "package cart\n\n" + "".join(
-    f"func describeLines{n}{i}(lines []Line) string {{\n\tlabel := \"lines\"\n\treturn label\n}}\n\n"
-    for i in range(4)) for n in range(3)})
+GO.update({f"cart/lines_{n}.go": "package cart\n\nimport \"example.com/shop/money\"\n\n" + "".join(
+    f"func describeLines{n}{i}(lines []Line) string {{\n\tlabel := money.Format(sumLines(lines), \"EUR\")\n"
+    f"\treturn label\n}}\n\n" for i in range(4)) for n in range(3)})
 
 
 def write_repo(root: Path, files: dict[str, str]) -> Path:
