@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
@@ -29,6 +31,7 @@ USE_RE = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?\s*(
 SUBWORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 NEAR_LINES = 15
 NEAR_LINES_AFTER = 8
+USAGE_WINDOW_LINES = 150
 USAGE_WEIGHT = 6.0
 SIMILARITY_WEIGHT = 12.0
 IMPORT_BASE = 1.0
@@ -101,6 +104,12 @@ def annotated_type(name: str, texts: list[str]) -> str:
             if match and match.group(1).split(".")[-1] not in KEYWORDS:
                 return match.group(1)
     return ""
+
+
+@lru_cache(maxsize=4096)
+def name_subwords(name: str) -> frozenset[str]:
+    """`subwords` of one identifier, cached (names repeat from keystroke to keystroke)."""
+    return frozenset(subwords(name))
 
 
 def subwords(text: str) -> set[str]:
@@ -183,25 +192,24 @@ def wanted_names(
                                + lines[line + 1:last]))
     # The file's imported names (and members of imported modules), plus names it calls that nothing in it
     # defines (same-package functions in Go, globals): what the next line most likely uses.
+    # Counted within `USAGE_WINDOW_LINES` of the cursor: bounded work in a long file, and the uses nearby
+    # say more about the next line than the ones at the other end of the file.
     usage: dict[str, int] = {}
     called: dict[str, int] = {}
-    for text in lines:
-        for match in USE_RE.finditer(text):
-            head, member, paren = match.group(1), match.group(2), match.group(3)
-            if member and head in bindings and not bindings[head].name:
-                key = f"{head}.{member}"
-                usage[key] = usage.get(key, 0) + 1
-            elif head in bindings and bindings[head].name:
-                usage[head] = usage.get(head, 0) + 1
-            elif paren and not member and match.start() > 0 and text[match.start() - 1] == ".":
-                continue
-            elif paren and not member and head not in local_names and head not in KEYWORDS:
-                called[head] = called.get(head, 0) + 1
+    window = "\n".join(lines[max(0, line - USAGE_WINDOW_LINES):line + USAGE_WINDOW_LINES])
+    for (head, member, paren), count in Counter(USE_RE.findall(window)).items():
+        if member and head in bindings and not bindings[head].name:
+            key = f"{head}.{member}"
+            usage[key] = usage.get(key, 0) + count
+        elif head in bindings and bindings[head].name:
+            usage[head] = usage.get(head, 0) + count
+        elif paren and not member and head not in local_names and head not in KEYWORDS:
+            called[head] = called.get(head, 0) + count
     pool = [(key, count - (1 if "." not in key else 0)) for key, count in usage.items()]
     pool += [(key, count) for key, count in called.items() if key not in usage]
     for key, uses in pool:
-        local = key.split(".")[-1]
-        overlap = len(subwords(local) & around) / max(1, len(subwords(local)))
+        parts = name_subwords(key.split(".")[-1])
+        overlap = len(parts & around) / max(1, len(parts))
         base = IMPORT_BASE if key.split(".")[0] in bindings else 0.0
         want(key, USAGE_WEIGHT * math.log1p(max(0, uses)) + SIMILARITY_WEIGHT * overlap + base, "imported")
     ranked = sorted(scores.items(), key=lambda item: -item[1][0])[:limit]
