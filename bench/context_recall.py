@@ -109,13 +109,17 @@ async def product_prompts(root: Path, index_dir: Path, language: str, buffers: l
 
 
 def assembly_latency(root: Path, index_dir: Path, language: str, buffers: list[tuple[str, str, int, int]]) -> dict:
-    """In-process `assemble_context` on the same buffers and index (ms)."""
+    """In-process `assemble_context` on the same buffers and index (ms), with the definition context and
+    without it (the reference: assembly as it was before issue 12), interleaved so both see the same load."""
     from codeassist.indexer import open_index
+    from codeassist.lsp import completion
     from codeassist.lsp.completion import CompletionOptions, CompletionRequest, assemble_context
     from codeassist.lsp.term_stats import TermStats
 
     options = CompletionOptions(model=MODEL)
-    timings, snippets = [], []
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    snippets = []
+    with_definitions = completion.definition_snippets
 
     def read_file(rel: str) -> str | None:
         try:
@@ -125,14 +129,20 @@ def assembly_latency(root: Path, index_dir: Path, language: str, buffers: list[t
 
     with open_index(root, index_dir) as index:
         stats = TermStats(index)
-        for rel, text, line, character in buffers:
+        for i, (rel, text, line, character) in enumerate(buffers):
             req = CompletionRequest((root / rel).as_uri(), rel, text, line, character, language)
-            started = time.perf_counter()
-            assembled = assemble_context(req, options=options, searcher=index, term_stats=stats, read_file=read_file)
-            timings.append((time.perf_counter() - started) * 1000)
-            snippets.append(sum(1 for s in assembled.snippets if s.source == "definition"))
-    warm = timings[5:] or timings
-    return {"p50_ms": percentile(warm, 50), "p95_ms": percentile(warm, 95),
+            for on in ((True, False) if i % 2 else (False, True)):
+                completion.definition_snippets = with_definitions if on else (lambda *a, **k: [])
+                started = time.perf_counter()
+                assembled = assemble_context(req, options=options, searcher=index, term_stats=stats,
+                                             read_file=read_file)
+                timings[on].append((time.perf_counter() - started) * 1000)
+                if on:
+                    snippets.append(sum(1 for s in assembled.snippets if s.source == "definition"))
+        completion.definition_snippets = with_definitions
+    on, off = timings[True][5:], timings[False][5:]
+    return {"p50_ms": percentile(on, 50), "p95_ms": percentile(on, 95),
+            "without_definitions_p50_ms": percentile(off, 50), "without_definitions_p95_ms": percentile(off, 95),
             "definition_snippets_mean": round(sum(snippets) / max(1, len(snippets)), 2)}
 
 

@@ -37,7 +37,7 @@ INDEX_SNIPPETS = 3
 NEIGHBOR_SNIPPETS = 2
 # Snippets per source, in priority order: definitions of the names at the cursor first (what the user is
 # calling), then recent edits in other files, search hits, and similar windows of other open documents.
-SNIPPET_QUOTAS = {"definition": 8, "edit": 2, "index": INDEX_SNIPPETS, "open": NEIGHBOR_SNIPPETS}
+SNIPPET_QUOTAS = {"definition": 12, "edit": 2, "index": INDEX_SNIPPETS, "open": NEIGHBOR_SNIPPETS}
 SINGLE_LINE_MAX_TOKENS = 64
 MAX_NEIGHBOR_DOCUMENTS = 10
 
@@ -117,8 +117,12 @@ def assemble_context(
     started = time.perf_counter()
     ctx = extract_cursor_context(req.text, req.line, req.character, path=req.path, language=req.language)
     exclude = _visible_range(req, ctx)
-    snippets: list[Snippet] = definition_snippets(ctx, req.text, index=searcher, path=req.path,
-                                                  read_file=read_file)
+    try:
+        snippets: list[Snippet] = definition_snippets(ctx, req.text, index=searcher, path=req.path,
+                                                      read_file=read_file)
+    except Exception:  # noqa: BLE001 — a bug in definition lookup must not cost the completion
+        log.exception("definition context failed for %s", req.path)
+        snippets = []
     if recent_edits is not None:
         snippets += recent_edits.snippets(req.uri, list(open_documents))
     query = compact_query(ctx.query, term_stats=term_stats)

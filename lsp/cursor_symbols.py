@@ -18,6 +18,7 @@ Scores (higher = more relevant; only the order matters):
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 from collections import Counter
@@ -37,13 +38,16 @@ SIMILARITY_WEIGHT = 12.0
 IMPORT_BASE = 1.0
 # Receivers that name the current object, never a module.
 SELF_NAMES = frozenset({"self", "cls", "this", "super"})
-KEYWORDS = frozenset("""
+# Language keywords and the builtins/globals every file may use without a definition in the repository.
+KEYWORDS = frozenset(dir(builtins)) | frozenset("""
 and as assert async await break case catch class const continue def default defer del do elif else enum
 except export extends false final finally fn for from func function go if impl import in interface is
 lambda let match mod new nil none not null or package pass pub raise range return select static struct
 switch this throw true try type typeof undefined use var void while with yield self cls super chan map
 string int bool float str list dict set tuple bytes object any error len print make append cap println
-instanceof keyof readonly implements declare namespace
+instanceof keyof readonly implements declare namespace Object Array Promise Math JSON console Number
+String Boolean Symbol Map Set WeakMap Error Date RegExp setTimeout clearTimeout parseInt parseFloat window
+document require module exports new delete copy panic recover complex real imag close
 """.split())
 # `name: Type` (Python, TS, Rust, Kotlin) and `name Type` / `name *pkg.Type` (Go parameters).
 ANNOTATION_TEMPLATES = (r"\b{name}\s*:\s*([A-Za-z_][\w.]*)", r"\b{name}\s+\*?\[?\]?\*?([A-Z][\w]*(?:\.[A-Z]\w*)?)",
@@ -100,7 +104,7 @@ def annotated_type(name: str, texts: list[str]) -> str:
     (the enclosing signature first, then the previous lines, nearest first); "" when none says."""
     for text in texts:
         for template in ANNOTATION_TEMPLATES:
-            match = re.search(template.format(name=re.escape(name)), text)
+            match = re.search(template.replace("{name}", re.escape(name)), text)
             if match and match.group(1).split(".")[-1] not in KEYWORDS:
                 return match.group(1)
     return ""
@@ -127,12 +131,14 @@ def wanted_names(
     imports: list[Any],
     local_names: set[str],
     limit: int = 12,
+    external: set[str] = frozenset(),
 ) -> list[WantedName]:
     """The names worth resolving at the cursor, best first (at most `limit`).
 
     lines: the buffer split on newlines; line: the cursor's 0-based line; line_prefix: its text before the
     cursor; signature: the enclosing function's header ("" outside one); intent: the comment above the
-    cursor; imports: the buffer's `Import`s; local_names: names the buffer defines (not worth resolving)."""
+    cursor; imports: the buffer's `Import`s; local_names: names the buffer defines (not worth resolving);
+    external: names imported from outside the repository (only resolved when they are the callee)."""
     scores: dict[str, tuple[float, str]] = {}
     bindings = import_bindings(imports)
 
@@ -140,7 +146,7 @@ def wanted_names(
         head = name.split(".")[0]
         if head in SELF_NAMES and "." in name:
             name = name.split(".", 1)[1]
-        if not name or name.split(".")[-1] in KEYWORDS:
+        if not name or name.split(".")[-1] in KEYWORDS or (reason != "callee" and head in external):
             return
         if "." not in name and name in local_names:
             return

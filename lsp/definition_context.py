@@ -25,7 +25,7 @@ from codeassist.lsp.fim import Snippet, comment_prefix
 
 log = logging.getLogger(__name__)
 
-MAX_LOOKUPS = 10
+MAX_LOOKUPS = 16
 MAX_IMPORT_LINES = 400
 LOCAL_WINDOW_LINES = 200
 # A line that starts an import statement in one of the languages with imports worth resolving
@@ -42,12 +42,14 @@ SMALL_BODY_LINES = 12
 HEAD_LINES = 8
 MAX_SYMBOL_CACHE = 16
 STALE_SECONDS = 2.0
+EXTERNAL_CACHE_SECONDS = 30.0
 FILE_CACHE_SECONDS = 5.0
 MAX_FILE_CACHE = 64
 # Kinds whose definition tells the model nothing about how to call it.
 SKIPPED_KINDS = frozenset({"module", "variable"})
 
 _symbol_cache: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
+_external_cache: OrderedDict[tuple[int, str], tuple[float, set[str]]] = OrderedDict()
 _file_cache: OrderedDict[str, tuple[float, list[str] | None]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -113,7 +115,7 @@ def definition_snippets(
     index: Any,
     path: str,
     read_file: Callable[[str], str | None] | None = None,
-    max_definitions: int = MAX_DEFINITIONS,
+    max_definitions: int | None = None,
 ) -> list[Snippet]:
     """Snippets (source "definition") for the definitions of the names at the cursor, best first.
 
@@ -130,8 +132,10 @@ def definition_snippets(
     window = "\n".join(lines[max(0, ctx.line - LOCAL_WINDOW_LINES):ctx.line + LOCAL_WINDOW_LINES])
     local = {m.group(1) for m in LOCAL_DEFINITION_RE.finditer(window)}
     wanted = wanted_names(lines=lines, line=ctx.line, line_prefix=ctx.line_prefix, signature=ctx.signature,
-                          intent=ctx.intent, imports=imports, local_names=local, limit=MAX_LOOKUPS)
+                          intent=ctx.intent, imports=imports, local_names=local, limit=MAX_LOOKUPS,
+                          external=_external_names(index, path))
     bindings = import_bindings(imports)
+    max_definitions = max_definitions or MAX_DEFINITIONS
     found: list[Any] = []
     seen: set[tuple[str, int]] = set()
     for want in wanted:
@@ -154,6 +158,28 @@ def definition_snippets(
                 found.append(definition)
             break
     return _render(found, ctx, read_file)
+
+
+def _external_names(index: Any, path: str) -> set[str]:
+    """Names the saved file imports from outside the repository (its stored imports that resolve to no
+    file): looking them up would waste the lookup budget or find a same-named repository symbol.
+    Cached per (index, path) for `EXTERNAL_CACHE_SECONDS`: stored imports change only when a file is saved."""
+    now = time.monotonic()
+    key = (id(index), path)
+    with _lock:
+        cached = _external_cache.get(key)
+        if cached is not None and now - cached[0] < EXTERNAL_CACHE_SECONDS:
+            return cached[1]
+    try:
+        stored = index.imports(path) if hasattr(index, "imports") else []
+        names = {name for name, imp in import_bindings(stored).items() if imp.resolved_path is None}
+    except Exception:  # noqa: BLE001 — an index without the symbol graph: nothing known to be external
+        names = set()
+    with _lock:
+        _external_cache[key] = (now, names)
+        while len(_external_cache) > MAX_SYMBOL_CACHE:
+            _external_cache.popitem(last=False)
+    return names
 
 
 def _plausible(imp: Any, def_path: str) -> bool:
