@@ -25,14 +25,16 @@ from codeassist.lsp.fim import Snippet, comment_prefix
 
 log = logging.getLogger(__name__)
 
-MAX_LOOKUPS = 16
+MAX_LOOKUPS = 12
 MAX_IMPORT_LINES = 400
 LOCAL_WINDOW_LINES = 200
 # A line that starts an import statement in one of the languages with imports worth resolving
 # (Python, JS/TS, Go, Rust, Java/Kotlin/Scala/C#, C/C++, Ruby, PHP, Lua).
-IMPORT_LINE_RE = re.compile(r"^[ \t]*(?:from\s+[\w.]+\s+import\b|import\b|export\s+(?:type\s+)?(?:\*|\{)[^;\n]*?from\b|"
+IMPORT_STARTS = ("from", "import", "export", "use", "pub", "mod", "using", "package", "#", "require", "const",
+                 "let", "var", "local")
+IMPORT_LINE_RE = re.compile(r"(?:from\s+[\w.]+\s+import\b|import\b|export\s+(?:type\s+)?(?:\*|\{)[^;\n]*?from\b|"
                             r"export\s*\{|(?:pub\s+)?use\s|(?:pub\s+)?mod\s+\w+\s*;|using\s|package\s|#\s*include\b|"
-                            r"require(?:_relative)?\b|(?:const|let|var|local)\s+[^=\n]*=\s*require\b)", re.MULTILINE)
+                            r"require(?:_relative)?\b|(?:const|let|var|local)\s+[^=\n]*=\s*require\b)")
 # Names the buffer defines, found without a parse (the parse may cover only part of a long buffer).
 LOCAL_DEFINITION_RE = re.compile(r"^[ \t]*(?:export\s+)?(?:async\s+)?(?:def|class|function|func|fn|type|interface|"
                                  r"struct|enum)\s+(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)", re.MULTILINE)
@@ -57,25 +59,21 @@ _lock = threading.Lock()
 def import_lines(text: str) -> str:
     """The buffer's import statements (multi-line ones whole), dedented, one after the other: what
     `extract_symbols` needs for the imports, at a fraction of the cost of parsing the whole buffer."""
+    lines = text.split("\n")
     kept: list[str] = []
-    end = 0
-    for match in IMPORT_LINE_RE.finditer(text):
-        if match.start() < end:
-            continue  # inside a statement already taken
-        end = text.find("\n", match.start())
-        end = len(text) if end < 0 else end
-        statement = text[match.start():end]
-        depth = statement.count("(") + statement.count("{") - statement.count(")") - statement.count("}")
-        while depth > 0 and end < len(text):
-            nxt = text.find("\n", end + 1)
-            nxt = len(text) if nxt < 0 else nxt
-            line = text[end + 1:nxt]
-            statement += "\n" + line
+    row = 0
+    while row < len(lines) and len(kept) < MAX_IMPORT_LINES:
+        line = lines[row].lstrip()
+        row += 1
+        if not line.startswith(IMPORT_STARTS) or not IMPORT_LINE_RE.match(line):
+            continue
+        kept.append(line.rstrip())  # an import inside a function: dedented, so it parses at the top
+        depth = line.count("(") + line.count("{") - line.count(")") - line.count("}")
+        while depth > 0 and row < len(lines) and len(kept) < MAX_IMPORT_LINES:
+            line = lines[row].strip()
+            row += 1
+            kept.append(line)
             depth += line.count("(") + line.count("{") - line.count(")") - line.count("}")
-            end = nxt
-        kept += [line.strip() for line in statement.split("\n")]
-        if len(kept) >= MAX_IMPORT_LINES:
-            break
     return "\n".join(kept)
 
 
@@ -142,7 +140,7 @@ def definition_snippets(
         if len(found) >= max_definitions:
             break
         try:
-            candidates = index.definitions(want.name, from_path=path, imports=imports, limit=3)
+            candidates = index.definitions(want.name, from_path=path, imports=imports, limit=2)
         except Exception as err:  # noqa: BLE001 — a locked or rebuilding index: complete without definitions
             log.info("definition lookup skipped: %s", err)
             return _render(found, ctx, read_file)
