@@ -25,7 +25,7 @@ from codeassist.lsp.fim import Snippet, comment_prefix
 
 log = logging.getLogger(__name__)
 
-MAX_LOOKUPS = 12
+MAX_LOOKUPS = 16
 MAX_IMPORT_LINES = 400
 LOCAL_WINDOW_LINES = 200
 # A line that starts an import statement in one of the languages with imports worth resolving
@@ -140,7 +140,7 @@ def definition_snippets(
         if len(found) >= max_definitions:
             break
         try:
-            candidates = index.definitions(want.name, from_path=path, imports=imports, limit=2)
+            candidates = index.definitions(want.name, from_path=path, imports=imports, limit=3)
         except Exception as err:  # noqa: BLE001 — a locked or rebuilding index: complete without definitions
             log.info("definition lookup skipped: %s", err)
             return _render(found, ctx, read_file)
