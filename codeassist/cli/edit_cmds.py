@@ -107,6 +107,10 @@ def edit_command(target: str, instruction: str, root: Path | None, index_dir: st
         raise EditTargetError(f"{path} is not UTF-8 text; codeassist edits text files only.") from None
     repo_root = _repo_root(path, root)
     settings = load_settings(repo_root, {"index": {"index_dir": index_dir}, "chat": {"model": model}})
+    if not settings.chat.model:  # before any work: there is nothing to do without a model
+        from codeassist.errors import LLMNotConfigured
+
+        raise LLMNotConfigured("chat")
     region = region_for_lines(text, start or 1, end or text.count("\n") + 1)
     rel = path.relative_to(repo_root).as_posix() if path.is_relative_to(repo_root) else path.name
     request = EditRequest(rel, text, region, instruction, language_for_path(rel))

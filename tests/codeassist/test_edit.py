@@ -149,3 +149,30 @@ def test_diagnostics_and_the_instruction_reach_the_prompt(fake_openai: FakeOpenA
     assert "add type hints" in prompt and "def mul(a, b):" in prompt and "def add(a, b):" in prompt
     assert proposal.diff.startswith("--- a/calc.py\n+++ b/calc.py\n")
     assert "-def mul(a, b):\n+def mul(a: float, b: float) -> float:\n" in proposal.diff
+
+
+def test_the_definitions_the_selection_uses_reach_the_prompt(fake_openai: FakeOpenAI, tmp_path) -> None:
+    from codeassist.indexer import open_index
+    from codeassist.indexer.pipeline import index_repository
+
+    root = tmp_path / "shop"
+    (root / "shop").mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "pricing.py").write_text(
+        'def discount_rate(customer, season="summer"):\n'
+        '    """Fraction taken off for loyal customers; 0 for new ones."""\n'
+        '    return 0.1 if customer.orders > 10 else 0.0\n')
+    cart = ("from shop.pricing import discount_rate\n\n\n"
+            "def total(cart, customer):\n    return sum(cart) * (1 - discount_rate(customer))\n")
+    (root / "shop" / "cart.py").write_text(cart)
+    index_repository(root, tmp_path / "idx", embed=False)
+    fake_openai.script("chat", Reply(text="```python\ndef total(cart, customer):\n    return round(sum(cart) * (1 - discount_rate(customer)), 2)\n```"))
+    req = EditRequest("shop/cart.py", cart, region_for_lines(cart, 4, 5), "round to cents", "python")
+    with open_index(root, tmp_path / "idx") as index:
+        proposal = propose_edit(req, searcher=index, settings=settings_for(fake_openai))
+    prompt = fake_openai.requests_of("chat")[0].json["messages"][-1]["content"]
+    assert 'def discount_rate(customer, season="summer"):' in prompt
+    assert "Fraction taken off for loyal customers" in prompt
+    block = prompt.split("Definitions of what the selection uses", 1)[1].split("Related repository snippets")[0]
+    assert "shop/pricing.py:1-3 discount_rate" in block
+    assert "round(sum(cart)" in proposal.new_text

@@ -52,6 +52,13 @@ def repo(tmp_path: Path) -> Path:
                 def load(self, order_id):
                     return s3().get_object(Bucket="orders", Key=order_id)
             ''',
+        "pkg/uploads.py": '''
+            from pkg.settings import make_s3_client
+
+
+            def upload(name, body):
+                return make_s3_client().put_object(Bucket="uploads", Key=name, Body=body)
+            ''',
         "tools/make_s3_client.py": '''
             def make_s3_client():
                 """A different one, in a script nobody imports."""
@@ -128,6 +135,41 @@ def test_search_and_status_match_the_index(repo: Path, tmp_path: Path) -> None:
     assert hits[0]["path"] == "pkg/settings.py" and hits[0]["symbol"] == "make_s3_client"
     assert "def make_s3_client(" in hits[0]["text"]
     assert "pkg/settings.py:" in text_of(results["search"])
+    status = results["status"].structured_content
+    assert status["files"] >= 4 and status["chunks"] > 0
+
+
+def test_definition_references_and_outline_come_from_the_symbol_graph(repo: Path, tmp_path: Path) -> None:
+    async def body(session: Any) -> dict[str, Any]:
+        calls = {
+            "search": ("search_code", {"query": "build the S3 client used for uploads", "k": 3}),
+            "definition": ("find_definition", {"name": "make_s3_client", "from_path": "pkg/orders.py"}),
+            "references": ("find_references", {"name": "make_s3_client"}),
+            "outline": ("file_outline", {"path": "pkg/orders.py"}),
+            "status": ("index_status", {}),
+        }
+        return {key: await session.call_tool(name, args) for key, (name, args) in calls.items()}
+
+    results = session_run(repo, tmp_path / "idx", body, "--build")
+    assert not any(r.is_error for r in results.values()), {k: text_of(r) for k, r in results.items()}
+
+    hits = results["search"].structured_content["hits"]
+    assert hits[0]["path"] == "pkg/settings.py" and hits[0]["symbol"] == "make_s3_client"
+    assert "def make_s3_client(" in hits[0]["text"]
+    assert "pkg/settings.py:" in text_of(results["search"])
+
+    # Resolved through `from pkg.settings import make_s3_client as s3`: the imported one comes first.
+    first = results["definition"].structured_content["definitions"][0]
+    assert (first["path"], first["start_line"]) == ("pkg/settings.py", 5)
+    assert "def make_s3_client(region" in first["text"]
+
+    refs = results["references"].structured_content["references"]
+    assert {"path": "pkg/uploads.py", "line": 5, "symbol": "upload",
+            "text": 'return make_s3_client().put_object(Bucket="uploads", Key=name, Body=body)'} in refs
+
+    outline = [(d["kind"], d["symbol"]) for d in results["outline"].structured_content["definitions"]]
+    assert ("class", "OrderStore") in outline and ("method", "OrderStore.save") in outline
+
     status = results["status"].structured_content
     assert status["files"] >= 4 and status["chunks"] > 0
 
