@@ -45,12 +45,15 @@ HEAD_LINES = 8
 MAX_SYMBOL_CACHE = 16
 STALE_SECONDS = 2.0
 EXTERNAL_CACHE_SECONDS = 30.0
+LOOKUP_CACHE_SECONDS = 10.0
+MAX_LOOKUP_CACHE = 1024
 FILE_CACHE_SECONDS = 5.0
 MAX_FILE_CACHE = 64
 # Kinds whose definition tells the model nothing about how to call it.
 SKIPPED_KINDS = frozenset({"module", "variable"})
 
 _symbol_cache: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
+_lookup_cache: OrderedDict[tuple[int, str, str, int], tuple[float, Any, list[Any]]] = OrderedDict()
 _external_cache: OrderedDict[tuple[int, str], tuple[float, set[str]]] = OrderedDict()
 _file_cache: OrderedDict[str, tuple[float, list[str] | None]] = OrderedDict()
 _lock = threading.Lock()
@@ -136,11 +139,12 @@ def definition_snippets(
     max_definitions = max_definitions or MAX_DEFINITIONS
     found: list[Any] = []
     seen: set[tuple[str, int]] = set()
+    imports_key = hash(tuple((i.module, i.name, i.alias) for i in imports))
     for want in wanted:
         if len(found) >= max_definitions:
             break
         try:
-            candidates = index.definitions(want.name, from_path=path, imports=imports, limit=3)
+            candidates = _lookup(index, want.name, path, imports, imports_key)
         except Exception as err:  # noqa: BLE001 — a locked or rebuilding index: complete without definitions
             log.info("definition lookup skipped: %s", err)
             return _render(found, ctx, read_file)
@@ -156,6 +160,24 @@ def definition_snippets(
                 found.append(definition)
             break
     return _render(found, ctx, read_file)
+
+
+def _lookup(index: Any, name: str, path: str, imports: list[Any], imports_key: int) -> list[Any]:
+    """`index.definitions` for a name seen from `path`, remembered for `LOOKUP_CACHE_SECONDS`: while the
+    user types, the same names are resolved keystroke after keystroke (a re-index shows up after that)."""
+    key = (id(index), path, name, imports_key)
+    now = time.monotonic()
+    with _lock:
+        cached = _lookup_cache.get(key)
+        # The entry holds its index, so an id is never reused by another index while the entry lives.
+        if cached is not None and cached[1] is index and now - cached[0] < LOOKUP_CACHE_SECONDS:
+            return cached[2]
+    candidates = list(index.definitions(name, from_path=path, imports=imports, limit=3))
+    with _lock:
+        _lookup_cache[key] = (now, index, candidates)
+        while len(_lookup_cache) > MAX_LOOKUP_CACHE:
+            _lookup_cache.popitem(last=False)
+    return candidates
 
 
 def _external_names(index: Any, path: str) -> set[str]:

@@ -10,6 +10,9 @@ import pytest
 from tests.lsp.conftest import end_of, inline_params, open_document, options, start
 from tests.lsp.definition_fixtures import GO, PYTHON, TYPESCRIPT, write_repo
 
+# The first model call imports the HTTP client; on a loaded machine that can pass the default deadline,
+# and a missed deadline means no request to assert on.
+SLOW_MACHINE_DEADLINE_MS = 20000
 pytestmark = pytest.mark.asyncio
 
 CASES = {
@@ -26,7 +29,7 @@ CASES = {
 
 
 async def completion_prompt(client, fake_openai, root: Path, rel: str, language: str, typed: str) -> str:
-    await start(client, root, options(fake_openai.base_url))
+    await start(client, root, options(fake_openai.base_url, deadline_ms=SLOW_MACHINE_DEADLINE_MS))
     text = (root / rel).read_text() + typed
     uri = open_document(client, root / rel, text, language)
     await client.text_document_inline_completion_async(inline_params(uri, *end_of(text)))
