@@ -123,6 +123,21 @@ def declaration_span(text: str, start: int, end: int, language: str | None) -> t
     return found[0], min(block_end(lines, found[0]), found[0] + 200)
 
 
+CURSOR_WINDOW_LINES = 30
+
+
+def cursor_span(text: str, line: int, language: str | None, window: int = CURSOR_WINDOW_LINES) -> tuple[int, int]:
+    """The lines (0-based, inclusive) that "the code at the cursor" means when nothing is selected: the
+    enclosing declaration (at most 200 lines of it), else `window` lines either side of the cursor."""
+    lines = text.split("\n")
+    last = len(lines) - 1
+    line = max(0, min(line, last))
+    found = find_declaration(text, line, language)
+    if found is not None:
+        return found[0], min(block_end(lines, found[0]), found[0] + 200, last)
+    return max(0, line - window), min(last, line + window)
+
+
 def find_declaration(text: str, line: int, language: str | None) -> tuple[int, int] | None:
     """(first line, last line of the signature), 0-based, of the declaration at or enclosing `line`."""
     parser = parser_for(language)

@@ -10,7 +10,6 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -25,7 +24,11 @@ from codeassist.lsp.completion import (
     with_selected_completion,
 )
 from codeassist.lsp.cursor_context import document_language
-from codeassist.lsp.options import LspOptions, load_server_settings
+from codeassist.lsp.endpoint_check import check_endpoint
+from codeassist.lsp.folders import WorkspaceFolders, folder_index_dir
+from codeassist.lsp.notices import Notices
+from codeassist.lsp.options import LspOptions, load_server_settings, merge_options, unwrap
+from codeassist.lsp.uris import decoded_key, document_key, key_path, local_path
 from codeassist.lsp.workspace_index import WorkspaceIndex
 
 log = logging.getLogger("codeassist.lsp")
@@ -37,57 +40,152 @@ class CodeassistServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(protocol.SERVER_NAME, __version__,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.root = Path.cwd()
+        self.root = Path.cwd()  # the primary workspace folder: the settings come from it
         self.settings: Any = None
         self.options = LspOptions()
-        self.index: WorkspaceIndex | None = None
+        self.init_options: dict = {}  # what initialize gave; configuration updates merge over it
+        self.folders = WorkspaceFolders(self._make_index)
+        self.client_info: types.ClientInfo | None = None
+        self.pending_roots: list[Path] = []  # the folders initialize named, opened on initialized
         self.loop: asyncio.AbstractEventLoop | None = None
         self.conversations = chat.Conversations()
-        self.chat_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chat")
+        # Model calls (ask, explain, docstrings) may hang on a slow endpoint; cheap requests (status,
+        # find similar) never queue behind them: two pools, and chat requests in flight are bounded.
+        # More threads than slots: a cancelled request frees its slot at once, while its thread may still
+        # wait for a hung endpoint's timeout.
+        self.chat_executor = ThreadPoolExecutor(max_workers=4 * chat.MAX_CHAT_REQUESTS, thread_name_prefix="chat")
+        self.quick_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="quick")
+        self.chat_slots = asyncio.Semaphore(chat.MAX_CHAT_REQUESTS)
         self._progress_token = 0
-        self.recent_uris: OrderedDict[str, None] = OrderedDict()
+        self.recent_uris: OrderedDict[str, None] = OrderedDict()  # document keys (uris.document_key)
         # Set once the client asks textDocument/inlineCompletion (some do without declaring it, e.g. a
         # Neovim plugin drawing ghost text): textDocument/completion then stays out of the model's way.
         self.inline_client = False
-        self._shown: set[str] = set()
+        self.notices = Notices(log=lambda text: log.warning("%s", text), notify=self._notify_status)
         self.engine = CompletionEngine(
-            settings=lambda: self.settings, options=self.completion_options, searcher=self.searcher,
-            documents=self.open_documents, read_file=lambda p: self.index.read_file(p) if self.index else None,
-            on_error=lambda err: self.call_threadsafe(self.show_error, err, True),
+            settings=lambda: self.settings, options=self.completion_options, searcher=self.searcher_for_key,
+            documents=self.open_documents, read_file=self.read_file,
+            on_error=lambda err: self.call_threadsafe(self.notices.report, "completion", err),
         )
+
+    @property
+    def index(self) -> WorkspaceIndex | None:
+        """The primary folder's index (see `folders` for every folder's)."""
+        return self.folders.indexes.get(self.folders.primary) if self.folders.primary else None
 
     # -- plumbing used by the handlers ----------------------------------------------------------
     def configure(self, root: Path | None, options: Any) -> None:
+        """Initialize: the primary folder and the editor's options (bad values are shown once, at start)."""
         self.root = (root or self.root).resolve()
-        self.settings, self.options, problems = load_server_settings(self.root, options)
+        self.init_options = options if isinstance(options, dict) else {}
+        self.settings, self.options, problems = load_server_settings(self.root, self.init_options)
         for problem in problems:
             self.show(problem, types.MessageType.Warning)
+
+    def reconfigure(self, update: Any) -> None:
+        """workspace/didChangeConfiguration: the update merges over what initialize gave (an empty
+        section changes nothing); problems go to the log and the status, not a message box."""
+        merged = merge_options(self.init_options, update)
+        if merged == self.init_options:
+            return
+        inline = self.options.inline_completion
+        self.settings, self.options, problems = load_server_settings(self.root, merged)
+        lsp_update = unwrap(update).get("lsp")
+        if not (isinstance(lsp_update, dict) and "inlineCompletion" in lsp_update):
+            self.options.inline_completion = inline  # a toggle survives changes to other settings
+        self.init_options = merged
+        for problem in problems:
+            self.notices.report("configuration", problem)
+
+    def _make_index(self, root: Path, primary: bool) -> WorkspaceIndex:
+        return WorkspaceIndex(
+            root, index_dir=folder_index_dir(self.settings.index.index_dir, root, primary),
+            config=self.settings.index.to_index_config(), embed=self.options.embed,
+            embeddings=self.settings.embeddings,
+            on_change=lambda: self.call_threadsafe(self.status_changed),
+            on_error=lambda err: self.call_threadsafe(self.notices.report, f"index {root.name}", err))
+
+    def open_folder(self, root: Path) -> None:
+        """Add a workspace folder and index it (or open its existing index, per `lsp.indexOnStart`)."""
+        index = self.folders.add(root)
+        if index is None:
+            return
+        if self.options.index_on_start:
+            index.start(self.progress_reporter(f"Indexing {root.name}"))
+        else:
+            index.open_only()
 
     def completion_options(self) -> CompletionOptions:
         return CompletionOptions.from_settings(self.settings, retrieval_mode=self.options.retrieval_mode,
                                                enabled=self.options.inline_completion,
                                                context_style=self.options.fim_context, repo=self.root.name)
 
-    def searcher(self) -> Any:
-        return self.index.index if self.index else None
+    def searcher(self, uri: str | None = None) -> Any:
+        """The open Index of the folder holding `uri` (the primary folder's without one), or None."""
+        index = self.folders.index_of(uri) if uri else self.index
+        return index.index if index else None
+
+    def searcher_for_key(self, key: str) -> Any:
+        """`searcher` for a document key (what completion requests carry)."""
+        path = key_path(key)
+        root = self.folders.owner_of_path(path) if path is not None else None
+        index = self.folders.indexes.get(root) if root is not None else None
+        if index is None and root is None:
+            index = self.index  # a file outside every folder (single-file mode): the primary's index
+        return index.index if index else None
+
+    # -- documents: every lookup goes through uris.document_key ---------------------------------
+    def document(self, uri: str) -> Any:
+        """The open document `uri` names, however the client spelled it (None when it is not open)."""
+        docs = self.workspace.text_documents
+        key = document_key(uri)
+        return docs.get(key) or next((d for k, d in docs.items() if decoded_key(k) == key), None)
 
     def open_documents(self) -> list[tuple[str, str, object, str]]:
-        """The most recently opened/edited documents (neighbouring tabs), newest first."""
-        docs = self.workspace.text_documents
-        recent = [uri for uri in reversed(self.recent_uris) if uri in docs][:MAX_NEIGHBOR_DOCUMENTS]
-        return [(uri, self.display_path(uri), docs[uri].version, docs[uri].source) for uri in recent]
+        """The most recently opened/edited documents (neighbouring tabs), newest first, as
+        (document key, display path, version, text)."""
+        docs = {decoded_key(k): d for k, d in self.workspace.text_documents.items()}
+        recent = [key for key in reversed(self.recent_uris) if key in docs][:MAX_NEIGHBOR_DOCUMENTS]
+        return [(key, self.display_path(docs[key].uri), docs[key].version, docs[key].source) for key in recent]
 
     def touch(self, uri: str) -> None:
-        self.recent_uris.pop(uri, None)
-        self.recent_uris[uri] = None
+        key = document_key(uri)
+        self.recent_uris.pop(key, None)
+        self.recent_uris[key] = None
         while len(self.recent_uris) > 4 * MAX_NEIGHBOR_DOCUMENTS:
             self.recent_uris.popitem(last=False)
 
+    def forget(self, uri: str) -> None:
+        key = document_key(uri)
+        self.recent_uris.pop(key, None)
+        self.engine.forget(key)
+
+    def folder_of(self, uri: str) -> Path:
+        """The workspace folder holding `uri`; raises actions.OutsideWorkspace when none does."""
+        root = self.folders.owner(uri)
+        if root is None:
+            raise actions.OutsideWorkspace(uri, self.root)
+        return root
+
     def display_path(self, uri: str) -> str:
-        try:
-            return actions.relative_path(uri, self.root)
-        except CodeassistError:
-            return unquote(urlparse(uri).path).rsplit("/", 1)[-1] or uri
+        """The path relative to its workspace folder (what the prompt and that folder's index call it)."""
+        root = self.folders.owner(uri)
+        if root is not None:
+            return actions.relative_path(uri, root)
+        path = local_path(uri)
+        return (path.name if path is not None else "") or uri
+
+    def read_file(self, rel_path: str) -> str | None:
+        """A workspace file by its index path for the fallback: the open (maybe unsaved) buffer first."""
+        for _, path, _, text in self.open_documents():
+            if path == rel_path:
+                return text
+        for root in self.folders.roots:
+            index = self.folders.indexes.get(root)
+            text = index.read_file(rel_path) if index else None
+            if text is not None:
+                return text
+        return None
 
     def call_threadsafe(self, fn: Any, *args: Any) -> None:
         if self.loop is not None and not self.loop.is_closed():
@@ -97,35 +195,46 @@ class CodeassistServer(LanguageServer):
                 pass
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        """window/showMessage: only for what the user asked for (a command, a bad setting at start)."""
         log.warning("%s", message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"codeassist: {message}"))
 
-    def show_error(self, err: Exception, once: bool = False) -> None:
-        if once and str(err) in self._shown:
-            return
-        self._shown.add(str(err))
-        self.show(str(err))
+    def client_name(self) -> str:
+        """The editor's name from initialize's clientInfo ("Neovim", "Visual Studio Code", ...), or ""."""
+        info = self.client_info
+        return info.name if info is not None and info.name else ""
 
-    def status(self) -> dict:
-        counts = self.index.status() if self.index else {"files": 0, "chunks": 0, "embedded": 0}
-        return {"indexState": self.index.state if self.index else "none", **counts,
-                "completionModel": self.settings.completion.model or None,
-                "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion}
+    def show_error(self, err: Exception, once: bool = False) -> None:
+        """A problem nobody asked about (kept for callers of the old name): log + status, once per message;
+        never a message box. User-invoked requests raise instead, and the client shows their error."""
+        self.notices.report("server", err)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls would show every internal error as a message box in the middle of typing: log it instead."""
+        self.notices.report("server", f"internal error: {error}")
+
+    def _notify_status(self) -> None:
+        self.status_changed()
+
+    def status(self, check_endpoints: bool = False) -> dict:
+        """codeassist/status: index state and counts over all folders, models, and the current problems
+        (`problems`: {cause: message}, the completion path's errors, newest per cause). With
+        `check_endpoints`, `endpoints`: {completion, chat} -> endpoint_check.check_endpoint's answer."""
+        result = {**self.folders.status(), "completionModel": self.settings.completion.model or None,
+                  "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion,
+                  "problems": self.notices.current()}
+        if check_endpoints:
+            result["endpoints"] = {section: check_endpoint(self.settings, section) for section in ("completion", "chat")}
+        return result
 
     def status_changed(self) -> None:
         """Counting chunks of a big index takes milliseconds: done off the event loop."""
-        self.chat_executor.submit(lambda: self.call_threadsafe(self.protocol.notify, protocol.STATUS_CHANGED,
-                                                               self.status()))
+        self.quick_executor.submit(lambda: self.call_threadsafe(self.protocol.notify, protocol.STATUS_CHANGED,
+                                                                self.status()))
 
     def start_index(self) -> None:
-        if self.index is None:
-            self.index = WorkspaceIndex(
-                self.root, index_dir=self.settings.index.index_dir or None,
-                config=self.settings.index.to_index_config(), embed=self.options.embed,
-                embeddings=self.settings.embeddings,
-                on_change=lambda: self.call_threadsafe(self.status_changed),
-                on_error=lambda err: self.call_threadsafe(self.show_error, err, True))
-        self.index.start(self.progress_reporter("Indexing"))
+        for root in self.folders.roots:
+            self.folders.indexes[root].start(self.progress_reporter(f"Indexing {root.name}"))
 
     def progress_reporter(self, title: str) -> Any:
         """A thread-safe `$/progress` reporter (only when the client supports work-done progress)."""
@@ -149,10 +258,15 @@ class CodeassistServer(LanguageServer):
         return send
 
     def document_request(self, uri: str, position: types.Position) -> CompletionRequest:
-        doc = self.workspace.get_text_document(uri)
+        """A completion request at `position` of the open document `uri` (positions past the end of a
+        line or of the document are clamped to it by pygls's codec)."""
+        doc = self.document(uri)
+        if doc is None:
+            raise chat.InvalidParams(f"{uri} is not open: completion works on documents the editor opened.")
         pos = doc.position_from_client_units(position)
-        return CompletionRequest(uri, self.display_path(uri), doc.source, pos.line, pos.character,
-                                 document_language(self.display_path(uri), doc.language_id))
+        path = self.display_path(doc.uri)
+        return CompletionRequest(document_key(uri), path, doc.source, pos.line, pos.character,
+                                 document_language(path, doc.language_id))
 
     def inline_request(self, params: types.InlineCompletionParams) -> tuple[CompletionRequest, types.Range, str]:
         """(request, the range the item replaces, the text the item starts with). An item selected in the
@@ -161,43 +275,52 @@ class CodeassistServer(LanguageServer):
         selected = params.context.selected_completion_info
         if selected is None or not (selected.range.start.line == selected.range.end.line == params.position.line):
             return request, types.Range(start=params.position, end=params.position), ""
-        doc = self.workspace.get_text_document(params.text_document.uri)
+        doc = self.document(params.text_document.uri)
         start, end = (doc.position_from_client_units(p).character for p in (selected.range.start, selected.range.end))
         return with_selected_completion(request, start, end, selected.text), selected.range, selected.text
 
     def workspace_text(self, uri: str) -> tuple[str, str]:
-        """(text, rel path) of a workspace file: the open document if any, else the file on disk."""
-        path = actions.resolve_workspace_path(uri, self.root)
-        rel = path.relative_to(self.root).as_posix()
-        doc = self.workspace.text_documents.get(uri)
+        """(text, path relative to its workspace folder): `workspace_file` without the folder."""
+        text, rel, _ = self.workspace_file(uri)
+        return text, rel
+
+    def workspace_file(self, uri: str) -> tuple[str, str, Path]:
+        """(text, path relative to its folder, folder) of a workspace file: the open (maybe unsaved)
+        document if any, else the file on disk. Raises OutsideWorkspace / InvalidParams."""
+        root = self.folder_of(uri)
+        path = actions.resolve_workspace_path(uri, root)
+        rel = path.relative_to(root).as_posix()
+        doc = self.document(uri)
         if doc is not None:
-            return doc.source, rel
+            return doc.source, rel, root
         try:
-            return path.read_text("utf-8", errors="replace"), rel
+            return path.read_text("utf-8", errors="replace"), rel, root
         except OSError as err:
             raise chat.InvalidParams(f"Cannot read {rel}: {err.strerror}.") from None
 
     async def answer(self, params: Any, *, template: str = "ask", default_question: str = "",
                      stream: bool = True) -> dict:
-        """codeassist/ask and the explain/docstring commands: errors become showMessage + a JSON-RPC error."""
+        """codeassist/ask and the explain/docstring commands (user-invoked: errors become showMessage + a
+        JSON-RPC error). At most chat.MAX_CHAT_REQUESTS run at once; the others wait their turn."""
         try:
-            request = chat.parse_ask_params(params, self.root, default_question=default_question)
+            data = chat.params_dict(params)
+            uri = (data.get("textDocument") or {}).get("uri") if isinstance(data.get("textDocument"), dict) else None
+            root = self.folder_of(uri) if isinstance(uri, str) and uri else self.root
+            request = chat.parse_ask_params(data, root, default_question=default_question)
             selection = None
             if request.uri:
-                text, rel = self.workspace_text(request.uri)
-                rng = request.range
-                if rng and rng["start"] == rng["end"]:  # just a cursor: the symbol under it
-                    start, end = actions.declaration_span(text, rng["start"]["line"], rng["end"]["line"],
-                                                          document_language(rel))
-                    rng = {"start": {"line": start, "character": 0}, "end": {"line": end + 1, "character": 0}}
-                selection = chat.selection_from(text, rel, rng)
-            return await chat.run_answer(
-                request, conversations=self.conversations, searcher=self.searcher() or _NoIndex(),
-                settings=self.settings, root=self.root, executor=self.chat_executor,
-                send_delta=(lambda d: self.protocol.notify(protocol.ANSWER_DELTA, d)) if stream else (lambda d: None),
-                selection=selection, template=template, on_error=lambda err: self.show_error(err, True))
-        except CodeassistError as err:
-            self.show_error(err)
+                text, rel, root = self.workspace_file(request.uri)
+                start, end = chat.selected_lines(text, request.range, request.position, document_language(rel))
+                selection = chat.selection_from(text, rel, start, end)
+            async with self.chat_slots:
+                return await chat.run_answer(
+                    request, conversations=self.conversations, searcher=self.searcher(uri) or _NoIndex(),
+                    settings=self.settings, root=root, executor=self.chat_executor,
+                    send_delta=(lambda d: self.protocol.notify(protocol.ANSWER_DELTA, d)) if stream
+                    else (lambda d: None),
+                    selection=selection, template=template,
+                    on_error=lambda err: self.notices.report("chat", err), client_name=self.client_name())
+        except CodeassistError as err:  # the client shows the error it got: no second message box
             raise JsonRpcInvalidParams(str(err)) from None
 
     async def write_docstring(self, params: Any) -> types.WorkspaceEdit:
@@ -205,24 +328,30 @@ class CodeassistServer(LanguageServer):
         uri = (data.get("textDocument") or {}).get("uri")
         where = data.get("range") or ({"start": data["position"], "end": data["position"]}
                                       if data.get("position") else None)
-        if not uri or where is None:
+        if not isinstance(uri, str) or not uri or not chat.valid_range(where):
             raise chat.InvalidParams("writeDocstring needs {textDocument: {uri}, range | position}.")
         text, rel = self.workspace_text(uri)
         language = document_language(rel)
-        start, end = actions.declaration_span(text, where["start"]["line"], where["end"]["line"], language)
+        last = max(0, len(text.split("\n")) - 1)
+        line = min(where["start"]["line"], last)  # past the end of the document: its last line
+        start, end = actions.declaration_span(text, line, min(where["end"]["line"], last), language)
         result = await self.answer({"question": "Write the documentation comment for this code.",
                                     "textDocument": {"uri": uri}, "range": {"start": {"line": start, "character": 0},
                                                                             "end": {"line": end + 1, "character": 0}}},
                                    template="docstring", stream=False)  # an edit, not a chat message
-        edit = actions.docstring_edit(text, where["start"]["line"], language, result["answer"])
+        edit = actions.docstring_edit(text, line, language, result["answer"])
         return types.WorkspaceEdit(changes={uri: [edit]})
 
     def find_similar(self, params: Any) -> list[types.Location]:
         data = chat.params_dict(params)
-        text, rel = self.workspace_text((data.get("textDocument") or {}).get("uri") or "")
-        selection = chat.selection_from(text, rel, data.get("range"))
-        return actions.similar_locations(self.searcher(), selection.text, rel, selection.start_line,
-                                         selection.end_line, self.root)
+        uri = (data.get("textDocument") or {}).get("uri") or ""
+        text, rel, root = self.workspace_file(uri)
+        rng = data.get("range")
+        lines = text.split("\n")
+        start, end = (rng["start"]["line"], rng["end"]["line"]) if chat.valid_range(rng) else (0, len(lines) - 1)
+        selection = chat.selection_from(text, rel, start, end)
+        return actions.similar_locations(self.searcher(uri), selection.text, rel, selection.start_line,
+                                         selection.end_line, root)
 
 
 def warm_up() -> None:
@@ -241,9 +370,8 @@ server = CodeassistServer()
 
 
 async def guarded(awaitable: Any) -> Any:
-    """Domain errors from a command become showMessage + an InvalidParams error with the fix."""
+    """Domain errors from a command become an InvalidParams error with the fix (the client shows it)."""
     try:
         return await awaitable
     except CodeassistError as err:
-        server.show_error(err)
         raise JsonRpcInvalidParams(str(err)) from None

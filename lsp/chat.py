@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.errors import CodeassistError, LLMNotConfigured
-from codeassist.lsp.actions import resolve_workspace_path
+from codeassist.lsp.actions import cursor_span, resolve_workspace_path
 from codeassist.lsp.cursor_context import document_language
 from codeassist.redact import redact
 
 MAX_TURNS = 20
 MAX_CONVERSATIONS = 100
+# Chat requests (ask, explain, docstrings) answered at once; more wait for a slot. Cheap requests
+# (status, find similar) run on their own pool and never wait behind these.
+MAX_CHAT_REQUESTS = 4
 
 
 class InvalidParams(CodeassistError):
@@ -37,6 +40,7 @@ class AskRequest:
     uri: str | None = None
     path: Path | None = None  # resolved, inside the workspace
     range: dict | None = None  # LSP Range as JSON
+    position: dict | None = None  # LSP Position as JSON: the cursor, when nothing is selected
 
 
 @dataclass(slots=True)
@@ -86,20 +90,31 @@ def parse_ask_params(params: Any, root: Path, *, default_question: str = "") -> 
         raise InvalidParams("'textDocument' must be {uri: string}.")
     path = resolve_workspace_path(uri, root) if uri else None
     rng = data.get("range")
-    if rng is not None and not _valid_range(rng):
+    if rng is not None and not valid_range(rng):
         raise InvalidParams("'range' must be an LSP Range {start: {line, character}, end: {line, character}}.")
-    return AskRequest(question.strip(), conversation_id, uri, path, rng)
+    position = data.get("position")
+    if position is not None and not valid_range({"start": position, "end": position}):
+        raise InvalidParams("'position' must be an LSP Position {line, character}.")
+    return AskRequest(question.strip(), conversation_id, uri, path, rng, position)
 
 
-def selection_from(text: str, rel_path: str, rng: dict | None, language_id: str | None = None) -> Selection:
-    """The lines a range covers (whole lines: a half-selected line still reads as code), redacted."""
-    lines = text.split("\n")
-    if rng is None:
-        start, end = 0, len(lines) - 1
-    else:
+def selected_lines(text: str, rng: dict | None, position: dict | None, language: str | None) -> tuple[int, int]:
+    """The lines (0-based, inclusive) a request is about: a selection's lines (whole lines; one ending at
+    column 0 stops at the line before); for a bare cursor (an empty range or a position) the enclosing
+    declaration or a window around it; with neither, a window at the top of the file -- never the whole
+    file cut wherever the prompt budget ends."""
+    if rng is not None and rng["start"] != rng["end"]:
         start, end = rng["start"]["line"], rng["end"]["line"]
         if end > start and rng["end"]["character"] == 0:
-            end -= 1  # a selection ending at column 0 does not include that line
+            end -= 1
+        return start, end
+    cursor = rng["start"] if rng is not None else position
+    return cursor_span(text, cursor["line"] if cursor else 0, language)
+
+
+def selection_from(text: str, rel_path: str, start: int, end: int, language_id: str | None = None) -> Selection:
+    """Lines `start`..`end` (0-based, inclusive; clamped to the text), redacted, labelled 1-based."""
+    lines = text.split("\n")
     start = max(0, min(start, len(lines) - 1))
     end = max(start, min(end, len(lines) - 1))
     body = "\n".join(lines[start:end + 1])
@@ -136,6 +151,7 @@ async def run_answer(
     template: str = "ask",
     answer_fn: Callable[..., Any] | None = None,
     on_error: Callable[[Exception], None] | None = None,
+    client_name: str = "",
 ) -> dict:
     """Answer in a worker thread, forwarding deltas in order; cancelling the awaiting task stops the model."""
     from codeassist.answer import Answer, SelectionContext, answer_question, retrieve
@@ -160,11 +176,12 @@ async def run_answer(
                              history=conversations.history(cid), selection=selected, template=template,
                              on_delta=on_delta, cancel=cancel)
         except LLMNotConfigured as err:
-            # Like the terminal: answer with the retrieved code and say how to configure a model.
+            # Offline: the retrieved code (as `sources`, which the client lists once) and how to configure
+            # a model in this editor.
             if on_error is not None:
                 loop.call_soon_threadsafe(on_error, err)
             context = retrieve(request.question, searcher=searcher, settings=settings, selection=selected)
-            text = f"{err}\n\nThe most relevant code:\n" + "\n".join(f"- {s.label()}" for s in context.sources)
+            text = offline_hint(client_name, bool(context.sources))
             on_delta(text)
             return Answer(text, context.sources, None, None, False, context)
 
@@ -185,6 +202,26 @@ async def run_answer(
     }
 
 
+# How to configure a chat model, in the terms of the editor asking (LSP clientInfo.name).
+CHAT_SETTING_HINTS = {
+    "neovim": "set `server = { chat = { baseUrl = ..., model = ... } }` in require('codeassist').setup() "
+              "(or in init_options of vim.lsp.config('codeassist', ...))",
+    "visual studio code": "set `codeassist.chat.baseUrl` and `codeassist.chat.model` in the settings",
+    "emacs": "add `:chat (:baseUrl ... :model ...)` to the server's initializationOptions "
+             "(eglot-workspace-configuration / eglot-server-programs)",
+}
+
+
+def offline_hint(client_name: str, has_sources: bool) -> str:
+    """The answer when no chat model is configured: what to set in this client, or in .codeassist.toml."""
+    name = client_name.lower()
+    hint = next((h for key, h in CHAT_SETTING_HINTS.items() if key in name),
+                "set the chat model in the editor's codeassist settings (`chat: {baseUrl, model}`)")
+    where = "The most relevant code is listed below." if has_sources else "No indexed code matched the question."
+    return (f"No chat model is configured, so this is the retrieved code only. To get answers, {hint}, "
+            f"or add `[chat] model = \"...\"` to .codeassist.toml. {where}")
+
+
 def to_plain(value: Any) -> Any:
     """pygls hands custom-method params over as nested namedtuples; turn them back into JSON data."""
     if hasattr(value, "_asdict"):
@@ -201,11 +238,11 @@ def params_dict(params: Any) -> dict:
         return {}
     data = to_plain(params)
     if not isinstance(data, dict):
-        raise InvalidParams("expected an object as params.")
+        raise InvalidParams(f"params must be a JSON object, got {type(data).__name__}: {str(data)[:60]}.")
     return data
 
 
-def _valid_range(rng: Any) -> bool:
+def valid_range(rng: Any) -> bool:
     try:
         return all(isinstance(rng[k][f], int) and rng[k][f] >= 0 for k in ("start", "end")
                    for f in ("line", "character"))

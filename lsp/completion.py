@@ -197,7 +197,7 @@ class _DocState:
 
 
 class CompletionEngine:
-    """One per server. `searcher()` returns the Index (or None while it is not ready); `documents()`
+    """One per server. `searcher(document key)` returns the Index of the document's folder (or None); `documents()`
     returns the open documents as (uri, path, version, text); `client_factory(settings)` an LLM client."""
 
     def __init__(
@@ -205,7 +205,7 @@ class CompletionEngine:
         *,
         settings: Callable[[], Any],
         options: Callable[[], CompletionOptions],
-        searcher: Callable[[], Any],
+        searcher: Callable[[str], Any],
         documents: Callable[[], list[tuple[str, str, object, str]]],
         read_file: Callable[[str], str | None] | None = None,
         client_factory: Callable[[Any], Any] | None = None,
@@ -260,7 +260,7 @@ class CompletionEngine:
         if state.generation != generation:
             return None
         loop = asyncio.get_running_loop()
-        searcher = self._searcher()
+        searcher = self._searcher(req.uri)  # the index of the folder holding the document
         documents = self._documents()  # snapshot here, on the event loop that owns the documents
         try:
             assembled = await loop.run_in_executor(self._executor, self._assemble, req, options, searcher,

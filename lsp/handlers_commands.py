@@ -19,14 +19,16 @@ async def ask(ls: CodeassistServer, params: Any) -> dict:
 
 @server.feature(protocol.STATUS)
 async def status(ls: CodeassistServer, params: Any) -> dict:
-    return await asyncio.get_running_loop().run_in_executor(ls.chat_executor, ls.status)
+    """`{"checkEndpoints": true}` also probes the model endpoints (`endpoints`: {completion, chat})."""
+    check = bool(getattr(params, "checkEndpoints", None) or (isinstance(params, dict) and params.get("checkEndpoints")))
+    return await asyncio.get_running_loop().run_in_executor(ls.quick_executor, ls.status, check)
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
     code_action_kinds=[types.CodeActionKind.Empty, types.CodeActionKind.RefactorRewrite], resolve_provider=True))
 def code_action(ls: CodeassistServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
     try:
-        actions.resolve_workspace_path(params.text_document.uri, ls.root)
+        ls.folder_of(params.text_document.uri)  # any workspace folder's file
     except CodeassistError:
         return None
     caps = ls.client_capabilities.text_document
@@ -64,15 +66,13 @@ async def cmd_write_docstring(ls: CodeassistServer, *args: Any) -> dict:
 @server.command(protocol.CMD_FIND_SIMILAR)
 async def cmd_find_similar(ls: CodeassistServer, *args: Any) -> list[types.Location]:
     return await guarded(asyncio.get_running_loop().run_in_executor(
-        ls.chat_executor, ls.find_similar, args[0] if args else {}))
+        ls.quick_executor, ls.find_similar, args[0] if args else {}))
 
 
 @server.command(protocol.CMD_REINDEX)
 def cmd_reindex(ls: CodeassistServer, *args: Any) -> dict:
-    if ls.index is None:
-        ls.start_index()
-    else:
-        ls.index.update_all(ls.progress_reporter("Re-indexing"))
+    for root in ls.folders.roots:
+        ls.folders.indexes[root].update_all(ls.progress_reporter(f"Re-indexing {root.name}"))
     return {"started": True}
 
 

@@ -34,8 +34,9 @@ async def run_edit(ls: CodeassistServer, data: Any) -> dict:
     """The command's work; see `codeassist.lsp.edit_command` for the params and the result."""
     params = parse_edit_params(data)
     _, rel = ls.workspace_text(params.uri)  # refuses URIs outside the workspace
-    document = ls.workspace.get_text_document(params.uri)
-    version = document.version if params.uri in ls.workspace.text_documents else None
+    open_document = ls.document(params.uri)  # however the client spelled the URI (percent-encoding, drive)
+    document = open_document or ls.workspace.get_text_document(params.uri)
+    version = open_document.version if open_document is not None else None
     language = document_language(rel, document.language_id)
     region = region_of(document, params.range,
                        lambda text, line: actions.declaration_span(text, line, line, language))
@@ -51,7 +52,7 @@ async def run_edit(ls: CodeassistServer, data: Any) -> dict:
 
     loop = asyncio.get_running_loop()
     future = loop.run_in_executor(ls.chat_executor, lambda: propose_edit(
-        request, searcher=ls.searcher(), settings=ls.settings, on_delta=on_delta, cancel=cancel))
+        request, searcher=ls.searcher(params.uri), settings=ls.settings, on_delta=on_delta, cancel=cancel))
     try:
         proposal = await asyncio.shield(future)
     except asyncio.CancelledError:
@@ -74,7 +75,7 @@ async def run_edit(ls: CodeassistServer, data: Any) -> dict:
         "range": {"start": {"line": rng.start.line, "character": rng.start.character},
                   "end": {"line": rng.end.line, "character": rng.end.character}},
         "diff": proposal.diff, "summary": summary(proposal)}
-    current = ls.workspace.text_documents.get(params.uri)
+    current = ls.document(params.uri)
     if version is not None and (current is None or current.version != version):
         progress("end", "not applied", None)
         return {**result, "reason": "The document changed while the edit was being written; nothing was applied."}

@@ -47,20 +47,26 @@ def lsp_symbol(definition: Any, root: Any) -> types.SymbolInformation:
 
 
 def _find(ls: CodeassistServer, query: str) -> list[types.SymbolInformation]:
-    index = ls.searcher()
-    if index is None or ls.root is None:
-        return []
-    try:
-        found = index.symbols(query, limit=MAX_SYMBOLS)
-    except CodeassistError as err:  # the index being rebuilt or unreadable: an empty answer, not an error
-        log.warning("workspace/symbol: %s", err)
-        return []
-    except Exception:  # e.g. SQLite busy during a rebuild: never an error in the editor
-        log.exception("workspace/symbol failed")
-        return []
-    return [lsp_symbol(d, ls.root) for d in found]
+    """Every workspace folder's index (multi-root), each symbol located under its own folder."""
+    symbols: list[types.SymbolInformation] = []
+    for root in list(ls.folders.roots):
+        workspace_index = ls.folders.indexes.get(root)
+        index = workspace_index.index if workspace_index is not None else None
+        if index is None:
+            continue
+        try:
+            found = index.symbols(query, limit=MAX_SYMBOLS)
+        except CodeassistError as err:  # the index being rebuilt or unreadable: an empty answer, not an error
+            log.warning("workspace/symbol: %s", err)
+            continue
+        except Exception:  # e.g. SQLite busy during a rebuild: never an error in the editor
+            log.exception("workspace/symbol failed")
+            continue
+        symbols += [lsp_symbol(d, root) for d in found]
+    return symbols[:MAX_SYMBOLS]
 
 
 @server.feature(types.WORKSPACE_SYMBOL)
 async def workspace_symbol(ls: CodeassistServer, params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation]:
-    return await asyncio.get_running_loop().run_in_executor(ls.chat_executor, _find, ls, params.query or "")
+    # A cheap request: the quick pool, never queued behind chat requests waiting on a model.
+    return await asyncio.get_running_loop().run_in_executor(ls.quick_executor, _find, ls, params.query or "")

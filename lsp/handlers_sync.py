@@ -8,55 +8,63 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
-from codeassist.errors import CodeassistError
 from codeassist.lsp import actions
 from codeassist.lsp.app import CodeassistServer, server, warm_up
-from codeassist.lsp.workspace_index import WorkspaceIndex
+from codeassist.lsp.uris import local_path
 
 
 @server.feature(types.INITIALIZE)
 def on_initialize(ls: CodeassistServer, params: types.InitializeParams) -> None:
     ls.loop = asyncio.get_event_loop()
-    root = None
-    if params.workspace_folders:
-        root = Path(unquote(urlparse(params.workspace_folders[0].uri).path))
-    elif params.root_uri:
-        root = Path(unquote(urlparse(params.root_uri).path))
-    elif params.root_path:
-        root = Path(params.root_path)
-    ls.configure(root, params.initialization_options)
-    if root is None:  # single-file mode: never index whatever directory the editor was started from
+    ls.client_info = params.client_info
+    # Import the model client now, not on the first keystroke: a cold import (seconds on a loaded
+    # machine) inside the first request would eat its deadline.
+    ls.chat_executor.submit(warm_up)
+    roots = [local_path(f.uri) for f in params.workspace_folders or []]
+    if not roots and params.root_uri:
+        roots = [local_path(params.root_uri)]
+    elif not roots and params.root_path:
+        roots = [Path(params.root_path)]
+    roots = [r for r in roots if r is not None]
+    ls.configure(roots[0] if roots else None, params.initialization_options)
+    ls.pending_roots = roots
+    if not roots:  # single-file mode: never index whatever directory the editor was started from
         ls.options.index_on_start = False
 
 
 @server.feature(types.INITIALIZED)
 def on_initialized(ls: CodeassistServer, params: types.InitializedParams) -> None:
-    ls.chat_executor.submit(warm_up)  # import the model client now, not on the first keystroke
     watched = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
     if watched and watched.dynamic_registration:
         ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
             id="codeassist-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
                 watchers=[types.FileSystemWatcher(glob_pattern="**/*")]))]))
-    if ls.options.index_on_start:
-        ls.start_index()
-    else:
-        ls.index = WorkspaceIndex(ls.root, index_dir=ls.settings.index.index_dir or None,
-                                  embeddings=ls.settings.embeddings,
-                                  on_change=lambda: ls.call_threadsafe(ls.status_changed))
-        ls.index.open_only()
+    for root in ls.pending_roots or [ls.root]:
+        ls.open_folder(root)
+    ls.status_changed()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_workspace_folders(ls: CodeassistServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    for folder in params.event.removed:
+        path = local_path(folder.uri)
+        if path is not None:
+            ls.folders.remove(path)
+    for folder in params.event.added:
+        path = local_path(folder.uri)
+        if path is not None:
+            ls.open_folder(path)
     ls.status_changed()
 
 
 @server.feature(types.SHUTDOWN)
 def on_shutdown(ls: CodeassistServer, params: None) -> None:
     ls.engine.close()
-    if ls.index:
-        ls.index.close()
+    ls.folders.close()
 
 
 @server.feature(types.EXIT)
@@ -81,34 +89,31 @@ def did_change(ls: CodeassistServer, params: types.DidChangeTextDocumentParams) 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: CodeassistServer, params: types.DidCloseTextDocumentParams) -> None:
-    ls.recent_uris.pop(params.text_document.uri, None)
-    ls.engine.forget(params.text_document.uri)
+    ls.forget(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: CodeassistServer, params: types.DidSaveTextDocumentParams) -> None:
-    if ls.index:
-        try:
-            rel = actions.relative_path(params.text_document.uri, ls.root)
-        except CodeassistError:
-            return
-        ls.index.schedule_update([rel], ls.options.reindex_debounce_ms / 1000)
+    reindex(ls, [params.text_document.uri])
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: CodeassistServer, params: types.DidChangeWatchedFilesParams) -> None:
-    rels = []
-    for change in params.changes:
-        try:
-            rels.append(actions.relative_path(change.uri, ls.root))
-        except CodeassistError:
-            continue
-    if ls.index and rels:
-        ls.index.schedule_update(rels, ls.options.reindex_debounce_ms / 1000)
+    reindex(ls, [change.uri for change in params.changes])
+
+
+def reindex(ls: CodeassistServer, uris: list[str]) -> None:
+    """Each changed file goes to the index of the folder holding it (files outside every folder: none)."""
+    by_root: dict[Path, list[str]] = {}
+    for uri in uris:
+        root = ls.folders.owner(uri)
+        if root is not None:
+            by_root.setdefault(root, []).append(actions.relative_path(uri, root))
+    for root, rels in by_root.items():
+        ls.folders.indexes[root].schedule_update(rels, ls.options.reindex_debounce_ms / 1000)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 def did_change_configuration(ls: CodeassistServer, params: types.DidChangeConfigurationParams) -> None:
-    if isinstance(params.settings, dict) and params.settings:
-        ls.configure(ls.root, params.settings)
-        ls.status_changed()
+    ls.reconfigure(params.settings)
+    ls.status_changed()

@@ -56,6 +56,21 @@ def unwrap(options: Any) -> dict:
     return options
 
 
+def merge_options(base: Any, update: Any) -> dict:
+    """`update` (a didChangeConfiguration payload, bare or under "codeassist") merged over `base` (the
+    initializationOptions): tables merge key by key, other values replace; an empty table or a null value
+    changes nothing, so a client that sends `{"codeassist": {}}` keeps the models initialize configured."""
+    merged = dict(unwrap(base))
+    for key, value in unwrap(update).items():
+        if value is None or (isinstance(value, dict) and not value):
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_options(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def parse_lsp_options(raw: Any) -> tuple[LspOptions, list[str]]:
     opts = LspOptions()
     problems: list[str] = []

@@ -6,14 +6,21 @@ The VS Code extension (editors/vscode/src/protocol.ts) and the Neovim plugin
 Custom requests / notifications
 -------------------------------
 ``codeassist/ask`` (request, client -> server)
-    params ``{question: str, textDocument?: {uri}, range?: Range, conversationId?: str}``
+    params ``{question: str, textDocument?: {uri}, range?: Range, position?: Position, conversationId?: str}``
+    (a non-empty range: those lines; an empty range or a position: the declaration around that cursor, or
+    30 lines either side; a document alone: its first 31 lines -- never the whole file cut by the budget)
     result ``{conversationId: str, answer: str, sources: [{uri, range, symbol}], model: str}``
     While the answer is generated the server sends ``codeassist/answerDelta`` notifications.
 ``codeassist/answerDelta`` (notification, server -> client)
     params ``{conversationId: str, text: str}`` — text pieces in order; their concatenation is the answer.
 ``codeassist/status`` (request, client -> server)
+    params ``{checkEndpoints?: bool}``
     result ``{indexState: "none"|"building"|"lexical"|"ready"|"error", files: int, chunks: int,
-    embedded: int, completionModel: str|null, chatModel: str|null, enabled: bool}``
+    embedded: int, folders: [{root, indexState, files, chunks, embedded}], completionModel: str|null,
+    chatModel: str|null, enabled: bool, problems: {cause: message}}`` (the counts summed over the
+    workspace folders; ``problems``: the completion path's errors, which never become message boxes);
+    with ``checkEndpoints`` also ``endpoints: {completion, chat}``, each ``{status: "ok"|"warn"|"fail"|
+    "none", detail, fix}`` from ``GET /models`` (as ``codeassist doctor``).
 ``codeassist/statusChanged`` (notification, server -> client): the same object, sent when it changes.
 
 Commands (``workspace/executeCommand``)

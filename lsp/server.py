@@ -13,6 +13,7 @@ import logging
 import pkgutil
 
 import codeassist.lsp as package
+from codeassist.lsp import framing
 from codeassist.lsp.app import CodeassistServer, server
 
 # Every `handlers_*` module registers its features on `server` when imported: a new feature is a new
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--tcp takes HOST:PORT, e.g. 127.0.0.1:2087")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        framing.start_io(server)  # our reader: bounded messages, malformed ones answered
 
 
 if __name__ == "__main__":

@@ -21,6 +21,14 @@ log = logging.getLogger(__name__)
 
 # progress(kind, message, percentage): kind is "begin" | "report" | "end".
 ProgressFn = Callable[[str, str, int | None], None]
+# While another process holds the index lock, saved files stay pending and the update is retried:
+# after RETRY_FIRST_S, doubling up to RETRY_MAX_S, for as long as the lock is held.
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 10.0
+
+
+def _no_progress(kind: str, message: str, pct: int | None) -> None:
+    return None
 
 
 class WorkspaceIndex:
@@ -50,6 +58,10 @@ class WorkspaceIndex:
         self._pending_paths: set[str] = set()
         self._build_embedder: Any = None
         self._timer: threading.Timer | None = None
+        self._retry_delay = RETRY_FIRST_S
+        self._closed = False
+        self._resaved: set[str] = set()  # saved again while an update of them was running
+        self._running: set[str] = set()
 
     # -- access ---------------------------------------------------------------------------------
     @property
@@ -90,7 +102,14 @@ class WorkspaceIndex:
         """`codeassist.reindex`: bring the whole index up to date (incremental: unchanged files are skipped)."""
         return self._worker.submit(self._build, progress or (lambda kind, message, pct: None), False)
 
+    def _resubmit(self, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            self._worker.submit(fn, *args)
+        except RuntimeError:  # closed meanwhile
+            pass
+
     def _build(self, progress: ProgressFn, rebuild: bool) -> None:
+        from codeassist.indexer.errors import IndexLocked
         from codeassist.indexer.pipeline import index_repository
 
         self._open_existing()
@@ -109,6 +128,16 @@ class WorkspaceIndex:
         try:
             report = index_repository(self.root, self.index_dir, self.config, embed=embed, embedder=embedder,
                                       progress=tick, rebuild=rebuild)
+        except IndexLocked as err:  # another process is indexing: use what exists, build after it
+            progress("end", f"Waiting for another index run: {err}", None)
+            self._open_existing()
+            with self._lock:
+                delay, self._retry_delay = self._retry_delay, min(self._retry_delay * 2, RETRY_MAX_S)
+                if not self._closed:
+                    timer = threading.Timer(delay, lambda: self._resubmit(self._build, _no_progress, rebuild))
+                    timer.daemon = True
+                    timer.start()
+            return
         except CodeassistError as err:
             progress("end", f"Indexing failed: {err}", None)
             if self._index is None:
@@ -174,38 +203,77 @@ class WorkspaceIndex:
             self._on_change()
 
     # -- updates on save ------------------------------------------------------------------------
+    @property
+    def pending(self) -> list[str]:
+        """Changed files not yet in the index (waiting for the debounce or for another process's lock)."""
+        with self._lock:
+            return sorted(self._pending_paths)
+
     def schedule_update(self, rel_paths: list[str], delay: float = 0.5) -> None:
         """Debounced incremental re-index of saved / changed files: every path changed within `delay` of
         the last change goes into one update (a branch switch changes hundreds of files at once)."""
         with self._lock:
             self._pending_paths.update(rel_paths)
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(delay, lambda: self._worker.submit(self._update))
-            self._timer.daemon = True
-            self._timer.start()
+            self._resaved.update(p for p in rel_paths if p in self._running)
+            self._retry_delay = RETRY_FIRST_S
+            self._start_timer(delay)
+
+    def _start_timer(self, delay: float) -> None:  # holding self._lock
+        if self._closed:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(delay, self._submit_update)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _submit_update(self) -> None:
+        self._resubmit(self._update)
 
     def _update(self) -> None:
         from codeassist.indexer import pipeline
+        from codeassist.indexer.errors import IndexLocked
 
         with self._lock:
-            rel_paths, self._pending_paths = sorted(self._pending_paths), set()
+            rel_paths = sorted(self._pending_paths)
+            self._running, self._resaved = set(rel_paths), set()
         if not rel_paths:
             return
         embed, embedder = self._embedding_plan()
         try:
             pipeline.index_repository(self.root, self.index_dir, self.config, embed=embed, embedder=embedder,
                                       only=rel_paths)
+        except IndexLocked as err:
+            # Keep every pending path (and any saved meanwhile) and try again when the lock may be free.
+            with self._lock:
+                delay, self._retry_delay = self._retry_delay, min(self._retry_delay * 2, RETRY_MAX_S)
+                self._start_timer(delay)
+            log.info("re-index of %d files waits for the index lock (retry in %.1f s): %s", len(rel_paths),
+                     delay, err)
+            return
         except CodeassistError as err:
             log.info("re-index of %d files skipped: %s", len(rel_paths), err)
+            self._on_error(err)
+            self._done(rel_paths)
             return
+        self._done(rel_paths)
+        with self._lock:
+            self._retry_delay = RETRY_FIRST_S
         if self._index is None:
             self._open_existing()
         self._on_change()
 
+    def _done(self, rel_paths: list[str]) -> None:
+        """Drop what this update covered from the pending set, except files saved again meanwhile."""
+        with self._lock:
+            self._pending_paths.difference_update(set(rel_paths) - self._resaved)
+            self._running, self._resaved = set(), set()
+
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
         self._worker.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             index, self._index = self._index, None

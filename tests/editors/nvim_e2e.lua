@@ -52,10 +52,24 @@ local function steps()
   vim.opt.rtp:prepend(env.CODEASSIST_E2E_PLUGIN)
   vim.cmd("runtime! plugin/codeassist.lua")
   local cmd = vim.json.decode(env.CODEASSIST_E2E_CMD)
-  -- Keyword index only: no embedding model needed, and the index is ready in a moment. A generous
-  -- completion deadline so a slow first request (cold imports on CI) is not replaced by the fallback.
-  local server_options = { lsp = { embed = false }, completion = { deadlineMs = 20000 } }
-  if env.CODEASSIST_E2E_MODE == "enable" then
+  -- The models are configured the way the README shows (the plugin's `server` table / init_options),
+  -- not through environment variables. Keyword index only: no embedding model needed, and the index is
+  -- ready in a moment. A generous completion deadline so a slow first request (cold imports on CI) is
+  -- not replaced by the fallback.
+  local base_url = env.CODEASSIST_E2E_BASE_URL
+  local server_options = {
+    lsp = { embed = false },
+    completion = { baseUrl = base_url, model = "qwen2.5-coder:1.5b", apiKey = "sk-test-not-a-real-key",
+                   deadlineMs = 20000 },
+    chat = { baseUrl = base_url, model = "fake-chat", apiKey = "sk-test-not-a-real-key" },
+  }
+  if env.CODEASSIST_E2E_MODE == "offline" then
+    -- No chat model, and a completion endpoint nobody listens on.
+    server_options.chat = nil
+    server_options.completion = { baseUrl = env.CODEASSIST_E2E_DEAD_URL, model = "qwen2.5-coder:1.5b",
+                                  apiKey = "sk-test-not-a-real-key", deadlineMs = 2000 }
+  end
+  if env.CODEASSIST_E2E_MODE == "enable" or env.CODEASSIST_E2E_MODE == "offline" then
     -- Neovim 0.11+ users: lsp/codeassist.lua + vim.lsp.enable, no setup() call.
     vim.lsp.config("codeassist", { cmd = cmd, init_options = server_options })
     vim.lsp.enable("codeassist")
@@ -68,7 +82,16 @@ local function steps()
     codeassist.setup(opts) -- safe to call twice
     result.autocmds = { once = autocmds_once, twice = #vim.api.nvim_get_autocmds({ group = "codeassist" }) }
   end
-  require("codeassist.config").get().ghost.debounce_ms = 30
+  -- Count the plugin's inline completion requests (typing along a suggestion must not send any).
+  local server_module = require("codeassist.server")
+  local inline_requests = 0
+  local original_request = server_module.request
+  server_module.request = function(c, method, ...)
+    if method == "textDocument/inlineCompletion" then
+      inline_requests = inline_requests + 1
+    end
+    return original_request(c, method, ...)
+  end
 
   vim.cmd.edit(env.CODEASSIST_E2E_FILE)
   local bufnr = vim.api.nvim_get_current_buf()
@@ -77,6 +100,24 @@ local function steps()
     return vim.lsp.get_clients({ bufnr = bufnr, name = "codeassist" })[1]
   end)
   result.clients = #vim.lsp.get_clients({ name = "codeassist" })
+  if env.CODEASSIST_E2E_MODE == "offline" then
+    wait_for("index ready", 60000, function()
+      local response = server.request_sync(client, "codeassist/status", vim.empty_dict(), 2000, bufnr)
+      return response and response.result and response.result.chunks > 0
+    end)
+    vim.cmd("CodeAssistAsk what does foo do")
+    local chat = require("codeassist.chat")
+    local state = wait_for("offline answer", 30000, function()
+      local s = chat.state()
+      return s.done and s or nil
+    end)
+    result.answer = { text = state.answer, error = state.error, sources = state.sources }
+    result.answer_buffer = vim.api.nvim_buf_get_lines(state.bufnr, 0, -1, false)
+    vim.cmd("checkhealth codeassist")
+    result.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+    table.insert(result.steps, "done")
+    return
+  end
 
   result.status = wait_for("index ready", 60000, function()
     local response = server.request_sync(client, "codeassist/status", vim.empty_dict(), 2000, bufnr)
@@ -98,6 +139,7 @@ local function steps()
       return #found > 0 and found or nil
     end)
     local details = marks[1][4]
+    result.ghost_hl = details.virt_text and details.virt_text[1] and details.virt_text[1][2]
     return {
       row = marks[1][2],
       col = marks[1][3],
@@ -128,6 +170,25 @@ local function steps()
   end)
   keys("A")
   result.ghost_again = shown_ghost("ghost text again")
+
+  -- Typing along the suggestion ("de" of "def multiply..."): it stays, moved along, with no new request.
+  local requests_before = inline_requests
+  keys("d")
+  sleep(20)
+  local after_one = vim.api.nvim_buf_get_extmarks(bufnr, ghost.namespace, 0, -1, { details = true })
+  keys("e")
+  sleep(300)
+  local after_two = vim.api.nvim_buf_get_extmarks(bufnr, ghost.namespace, 0, -1, { details = true })
+  local function first_text(marks)
+    return marks[1] and marks[1][4].virt_text and marks[1][4].virt_text[1][1] or nil
+  end
+  result.typed_along = {
+    after_one = first_text(after_one),
+    after_two = first_text(after_two),
+    col = after_two[1] and after_two[1][3],
+    requests = inline_requests - requests_before,
+    line = vim.api.nvim_get_current_line(),
+  }
 
   keys("<Tab>", "m")
   wait_for("suggestion accepted", 5000, function()
@@ -198,6 +259,10 @@ local function steps()
 
   vim.cmd("checkhealth codeassist")
   result.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  -- The ghost highlight without 'termguicolors' (as headless, and many terminals): a cterm colour.
+  result.hl_notgc = vim.api.nvim_get_hl(0, { name = "CodeAssistGhost", link = false })
+  vim.o.termguicolors = true
+  result.hl_tgc = vim.api.nvim_get_hl(0, { name = "CodeAssistGhost" })
   table.insert(result.steps, "done")
 end
 

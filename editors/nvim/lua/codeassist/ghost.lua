@@ -18,6 +18,33 @@ local uv = vim.uv or vim.loop
 local buffers = {}
 
 M.namespace = ns
+M.HL_GROUP = "CodeAssistGhost"
+
+--- Define `CodeAssistGhost`: a link to `Comment`, unless `Comment` has no cterm colour while
+--- 'termguicolors' is off -- then Comment's gui colour plus a grey cterm colour and italics, so ghost text
+--- never looks like code that is really there. Re-run on ColorScheme and when 'termguicolors' changes.
+function M.define_highlight()
+  local comment = vim.api.nvim_get_hl(0, { name = "Comment", link = false })
+  if vim.o.termguicolors or comment.ctermfg then
+    vim.api.nvim_set_hl(0, M.HL_GROUP, { link = "Comment", default = true })
+  else
+    vim.api.nvim_set_hl(0, M.HL_GROUP, {
+      default = true, fg = comment.fg, italic = true, ctermfg = 8, cterm = { italic = true },
+    })
+  end
+end
+
+local hl_group = vim.api.nvim_create_augroup("codeassist_ghost_hl", { clear = true })
+vim.api.nvim_create_autocmd("ColorScheme", { group = hl_group, callback = M.define_highlight })
+vim.api.nvim_create_autocmd("OptionSet", {
+  group = hl_group,
+  pattern = "termguicolors",
+  callback = function()
+    vim.api.nvim_set_hl(0, M.HL_GROUP, {}) -- drop the old definition (default = true keeps it otherwise)
+    M.define_highlight()
+  end,
+})
+M.define_highlight()
 
 local function builtin()
   return config.get().ghost.use_builtin and vim.lsp.inline_completion ~= nil
@@ -67,6 +94,23 @@ function M.ghost_text(line, start_col, cursor_col, text)
   return text:sub(#typed + 1)
 end
 
+--- Draw `ghost` at the suggestion's cursor: its first line inline, the rest as virtual lines.
+local function draw(bufnr, s, ghost)
+  local lines = vim.split(ghost, "\n", { plain = true })
+  local hl = config.get().ghost.hl_group
+  local virt_lines = {}
+  for i = 2, #lines do
+    virt_lines[#virt_lines + 1] = { { lines[i], hl } }
+  end
+  s.ghost, s.lines = ghost, lines
+  s.extmark = vim.api.nvim_buf_set_extmark(bufnr, ns, s.row, s.col, {
+    virt_text = { { lines[1], hl } },
+    virt_text_pos = "inline",
+    virt_lines = #virt_lines > 0 and virt_lines or nil,
+    hl_mode = "combine",
+  })
+end
+
 local function show(bufnr, state, item, client)
   local win = vim.api.nvim_get_current_win()
   if vim.api.nvim_win_get_buf(win) ~= bufnr or not vim.api.nvim_get_mode().mode:match("^i") then
@@ -95,23 +139,40 @@ local function show(bufnr, state, item, client)
   if not ghost or ghost:match("^%s*$") then
     return
   end
-  local lines = vim.split(ghost, "\n", { plain = true })
-  local hl = config.get().ghost.hl_group
-  local virt_lines = {}
-  for i = 2, #lines do
-    virt_lines[#virt_lines + 1] = { { lines[i], hl } }
-  end
   M.clear(bufnr)
-  local extmark = vim.api.nvim_buf_set_extmark(bufnr, ns, row, col, {
-    virt_text = { { lines[1], hl } },
-    virt_text_pos = "inline",
-    virt_lines = #virt_lines > 0 and virt_lines or nil,
-    hl_mode = "combine",
-  })
   state.suggestion = {
-    row = row, col = col, start_col = start_col, end_row = end_row, end_col = end_col,
-    text = text, ghost = ghost, lines = lines, extmark = extmark,
+    row = row, col = col, start_col = start_col, end_row = end_row, end_col = end_col, text = text,
   }
+  draw(bufnr, state.suggestion, ghost)
+end
+
+--- Typing along a suggestion: when the characters typed since it was drawn are its next characters,
+--- move it along locally (no blink, no request); returns false when the typing left it.
+---@return boolean
+function M.advance(bufnr)
+  local s = M.current(bufnr)
+  if not s or vim.api.nvim_get_current_buf() ~= bufnr then
+    return false
+  end
+  local row, col = unpack(vim.api.nvim_win_get_cursor(0))
+  if row - 1 ~= s.row or col < s.col then
+    return false
+  end
+  if col == s.col then
+    return true -- nothing new (CursorMovedI after TextChangedI for the same key)
+  end
+  local line = vim.api.nvim_buf_get_lines(bufnr, s.row, s.row + 1, false)[1] or ""
+  local typed = line:sub(s.col + 1, col)
+  if typed:find("\n", 1, true) or s.ghost:sub(1, #typed) ~= typed or #typed >= #s.lines[1] then
+    return false -- typed something else, or all of the first line: ask anew
+  end
+  if s.end_row == s.row then
+    s.end_col = s.end_col + #typed
+  end
+  s.col = col
+  vim.api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
+  draw(bufnr, s, s.ghost:sub(#typed + 1))
+  return true
 end
 
 --- Ask the server for a suggestion at the cursor now.
@@ -159,6 +220,7 @@ function M.schedule(bufnr)
   end
   state.timer = state.timer or uv.new_timer()
   state.timer:stop()
+  -- debounce_ms 0: at once (still after this autocommand, when the buffer and cursor are settled).
   state.timer:start(config.get().ghost.debounce_ms, 0, vim.schedule_wrap(function()
     if vim.api.nvim_get_mode().mode:match("^i") then
       M.request(bufnr)
@@ -226,7 +288,7 @@ function M.attach(bufnr, client)
   buffers[bufnr] = state
   state.client_id = client.id
   vim.api.nvim_clear_autocmds({ group = group, buffer = bufnr })
-  vim.api.nvim_create_autocmd({ "InsertEnter", "TextChangedI", "TextChangedP" }, {
+  vim.api.nvim_create_autocmd("InsertEnter", {
     group = group,
     buffer = bufnr,
     callback = function()
@@ -234,14 +296,12 @@ function M.attach(bufnr, client)
       M.schedule(bufnr)
     end,
   })
-  vim.api.nvim_create_autocmd("CursorMovedI", {
+  vim.api.nvim_create_autocmd({ "TextChangedI", "TextChangedP", "CursorMovedI" }, {
     group = group,
     buffer = bufnr,
     callback = function()
-      local s = M.current(bufnr)
-      local row, col = unpack(vim.api.nvim_win_get_cursor(0))
-      if s and s.row == row - 1 and s.col == col then
-        return -- TextChangedI already handled this keystroke
+      if M.advance(bufnr) then
+        return -- typed along the suggestion (or the same keystroke again): it stays, moved along
       end
       M.clear(bufnr)
       M.schedule(bufnr)

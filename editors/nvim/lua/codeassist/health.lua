@@ -7,10 +7,31 @@ local M = {}
 
 local health = vim.health
 
+--- One model: configured? and does its endpoint answer GET /models listing it (as `codeassist doctor`)?
+local function check_model(kind, model, endpoint, option)
+  local configured = model and model ~= vim.NIL
+  endpoint = type(endpoint) == "table" and endpoint or {}
+  if not configured then
+    return false
+  end
+  if endpoint.status == "ok" then
+    health.ok(("%s model: %s (%s)"):format(kind, model, endpoint.detail))
+  elseif endpoint.status == "warn" then
+    health.warn(("%s model: %s -- %s"):format(kind, model, endpoint.detail), { endpoint.fix })
+  elseif endpoint.status == "fail" then
+    health.error(("%s model: %s -- endpoint down: %s"):format(kind, model, endpoint.detail),
+      { endpoint.fix, ("Or set %s = { baseUrl = ..., model = ... } in setup()."):format(option) })
+  else
+    health.info(("%s model: %s (endpoint not checked)"):format(kind, model))
+  end
+  return true
+end
+
 local function check_server_status(client)
-  local response = server.request_sync(client, protocol.STATUS, vim.empty_dict(), 3000)
+  -- checkEndpoints: the server probes GET /models on each configured endpoint (at most 5 s each).
+  local response = server.request_sync(client, protocol.STATUS, { checkEndpoints = true }, 15000)
   if not response or response.err or type(response.result) ~= "table" then
-    local why = response and response.err and response.err.message or "no answer within 3 s"
+    local why = response and response.err and response.err.message or "no answer within 15 s"
     health.warn(("%s failed: %s"):format(protocol.STATUS, why))
     return
   end
@@ -24,19 +45,21 @@ local function check_server_status(client)
   else
     health.info(summary .. " (still building)")
   end
-  if s.completionModel and s.completionModel ~= vim.NIL then
-    health.ok("completion model: " .. s.completionModel)
-  else
+  local endpoints = type(s.endpoints) == "table" and s.endpoints or {}
+  if not check_model("completion", s.completionModel, endpoints.completion, "server.completion") then
     health.warn("no completion model: suggestions come from the local repository-pattern fallback", {
-      "Set server.completion = { baseUrl = ..., model = ... } in setup(), or CODEASSIST_COMPLETION_MODEL.",
+      "Set server.completion = { baseUrl = ..., model = ... } in setup() (or init_options on 0.11+).",
     })
   end
-  if s.chatModel and s.chatModel ~= vim.NIL then
-    health.ok("chat model: " .. s.chatModel)
-  else
+  if not check_model("chat", s.chatModel, endpoints.chat, "server.chat") then
     health.warn("no chat model: :CodeAssistAsk answers with the retrieved code only", {
-      "Set server.chat = { baseUrl = ..., model = ... } in setup(), or CODEASSIST_CHAT_MODEL.",
+      "Set server.chat = { baseUrl = ..., model = ... } in setup() (or init_options on 0.11+).",
     })
+  end
+  if type(s.problems) == "table" then
+    for cause, message in pairs(s.problems) do
+      health.warn(("%s: %s"):format(cause, message))
+    end
   end
   health.info("inline completion " .. (s.enabled == false and "disabled (:CodeAssistToggle)" or "enabled"))
 end

@@ -77,7 +77,9 @@ function M.lsp_config(opts)
     root_markers = opts.root_markers,
     -- editPrompt: this plugin implements codeassist.editWithInstruction (it asks for the instruction).
     init_options = as_object(vim.tbl_deep_extend("keep", opts.server or {}, { lsp = { editPrompt = true } })),
-    settings = { codeassist = as_object(opts.server) },
+    -- Sent again as workspace/didChangeConfiguration, which the server merges over init_options; empty:
+    -- nothing to send (vim.lsp.config users put their settings in init_options).
+    settings = not vim.tbl_isempty(opts.server or {}) and { codeassist = as_object(opts.server) } or nil,
     capabilities = M.capabilities(),
     handlers = M.handlers,
     on_attach = M.on_attach,

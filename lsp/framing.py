@@ -1,0 +1,230 @@
+"""The stdio transport: LSP base-protocol framing (`Content-Length` headers) and the first look at every
+message, in place of pygls's own read loop.
+
+pygls reads whatever `Content-Length` says (a header of 10**12 allocates until MemoryError) and waits
+for ever on a missing, negative or non-numeric one; a body it cannot structure (params of the wrong
+shape) is logged and never answered. Here:
+
+- a message is at most `MAX_MESSAGE_BYTES`; a header block at most `MAX_HEADER_BYTES`;
+- a malformed header block or body is answered with a JSON-RPC parse error (-32700, id null) and the
+  reader resynchronises on the next `Content-Length:` header;
+- a request whose params do not fit its method gets -32602 (invalid params) with its id, a request after
+  `shutdown` gets -32600 (invalid request): every request is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, BinaryIO
+
+from cattrs.errors import ClassValidationError
+from cattrs.v import transform_error
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+_HEADER_START = re.compile(rb"content-length\s*:", re.IGNORECASE)
+_HEADER_END = b"\r\n\r\n"
+
+
+class FramingError(Exception):
+    """A header block or body that is not a valid LSP message; the message says what was wrong."""
+
+
+class MessageReader:
+    """Splits a byte stream into message bodies. `read()` returns the next chunk of bytes (b"" at EOF).
+
+    `next_body()` returns one body, None at end of stream, or raises FramingError; after an error the
+    next call first skips to the next `Content-Length:` header (resynchronisation)."""
+
+    def __init__(self, read: Callable[[], Awaitable[bytes]], *, max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
+        self._read = read
+        self._buffer = bytearray()
+        self._eof = False
+        self._resync = False
+        self.max_message_bytes = max_message_bytes
+
+    async def _fill(self) -> bool:
+        if self._eof:
+            return False
+        chunk = await self._read()
+        if not chunk:
+            self._eof = True
+            return False
+        self._buffer += chunk
+        return True
+
+    async def _skip_to_header(self) -> bool:
+        while True:
+            match = _HEADER_START.search(self._buffer)
+            if match:
+                del self._buffer[:match.start()]
+                self._resync = False
+                return True
+            keep = len("content-length:") + 8  # a header split across two reads
+            del self._buffer[:max(0, len(self._buffer) - keep)]
+            if not await self._fill():
+                return False
+
+    def resync_after(self, body: bytes) -> None:
+        """A body that was not a message: a `Content-Length` that was too big swallowed the start of the
+        next message(s), so they go back in front of the buffer; then skip to the next header."""
+        match = _HEADER_START.search(body, 1)
+        if match:
+            self._buffer[:0] = body[match.start():]
+        self._resync = True
+
+    async def next_body(self) -> bytes | None:
+        if self._resync and not await self._skip_to_header():
+            return None
+        while (end := self._buffer.find(_HEADER_END)) < 0:
+            if len(self._buffer) > MAX_HEADER_BYTES:
+                self._buffer.clear()
+                self._resync = True
+                raise FramingError(f"Header block longer than {MAX_HEADER_BYTES} bytes without an empty line.")
+            if not await self._fill():
+                return None
+        headers = bytes(self._buffer[:end])
+        del self._buffer[:end + len(_HEADER_END)]
+        length = self._content_length(headers)
+        while len(self._buffer) < length:
+            if not await self._fill():
+                return None
+        body = bytes(self._buffer[:length])
+        del self._buffer[:length]
+        return body
+
+    def _content_length(self, headers: bytes) -> int:
+        values = [line.split(b":", 1)[1].strip() for line in headers.split(b"\r\n")
+                  if b":" in line and line.split(b":", 1)[0].strip().lower() == b"content-length"]
+        problem = None
+        if not values:
+            problem = "no Content-Length header"
+        elif not values[-1].isdigit():
+            problem = f"Content-Length {values[-1][:40].decode('latin-1')!r} is not a non-negative integer"
+        elif int(values[-1]) > self.max_message_bytes:
+            problem = f"Content-Length {int(values[-1])} exceeds the maximum message size of {self.max_message_bytes} bytes"
+        elif int(values[-1]) == 0:
+            problem = "Content-Length 0: an empty message"
+        if problem:
+            self._resync = True
+            raise FramingError(f"Malformed message header: {problem}.")
+        return int(values[-1])
+
+
+# -- the first look at a message ---------------------------------------------------------------------------
+def error_response(msg_id: Any, code: int, message: str) -> dict:
+    return {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+
+
+def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) -> None:
+    """Parse, check and hand one message body to pygls's protocol; every request gets an answer."""
+    send = protocol._send_data
+    try:
+        data = json.loads(body)
+    except ValueError as err:  # also UnicodeDecodeError
+        if reader is not None:
+            reader.resync_after(body)
+        send(error_response(None, PARSE_ERROR, f"Parse error: the message body is not JSON ({err})."))
+        return
+    if not isinstance(data, dict) or data.get("jsonrpc") != "2.0":
+        msg_id = data.get("id") if isinstance(data, dict) else None
+        send(error_response(msg_id if _valid_id(msg_id) else None, INVALID_REQUEST,
+                            "Invalid request: expected a JSON-RPC 2.0 object (batches are not supported)."))
+        return
+    method, msg_id = data.get("method"), data.get("id")
+    is_request = method is not None and "id" in data
+    if is_request and not (_valid_id(msg_id) and isinstance(method, str)):
+        send(error_response(msg_id if _valid_id(msg_id) else None, INVALID_REQUEST,
+                            "Invalid request: 'id' must be a string or an integer and 'method' a string."))
+        return
+    if protocol._shutdown and is_request and method != types.EXIT:
+        send(error_response(msg_id, INVALID_REQUEST, f"Invalid request: the server is shut down; {method} "
+                                                     "is not served after 'shutdown' (send 'exit')."))
+        return
+    if method is not None:
+        data.setdefault("params", None)  # JSON-RPC lets a request omit params; pygls's types do not
+    try:
+        message = protocol.structure_message(data)
+    except JsonRpcException as err:
+        code = INVALID_PARAMS if isinstance(err, JsonRpcInvalidParams) else INTERNAL_ERROR
+        if is_request:
+            send(error_response(msg_id, code, f"Invalid params for {method}: {_why(err)}."))
+        else:
+            log.warning("dropped a %s notification with invalid params", method)
+        return
+    try:
+        protocol.handle_message(message)
+    except Exception:  # noqa: BLE001 — one bad message must not end the read loop
+        log.exception("Unable to handle %s", method)
+        if is_request:
+            send(error_response(msg_id, INTERNAL_ERROR, f"Internal error while handling {method}."))
+
+
+def _why(err: Exception) -> str:
+    """What was wrong with the params, in cattrs's words (`invalid value ... @ $.params.position.line`)."""
+    cause = err.__cause__
+    if isinstance(cause, ClassValidationError):
+        return "; ".join(transform_error(cause, path="$")[:3])
+    return "they do not match the method's parameter type"
+
+
+def _valid_id(msg_id: Any) -> bool:
+    return isinstance(msg_id, str) or (isinstance(msg_id, int) and not isinstance(msg_id, bool))
+
+
+def _read_chunk(stream: BinaryIO) -> Callable[[], bytes]:
+    read1 = getattr(stream, "read1", None)
+    return (lambda: read1(65536)) if read1 else (lambda: stream.read(1))
+
+
+async def serve(server: Any, reader: MessageReader, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            body = await reader.next_body()
+        except FramingError as err:
+            log.warning("%s", err)
+            server.protocol._send_data(error_response(None, PARSE_ERROR, f"Parse error: {err}"))
+            continue
+        if body is None:
+            break
+        dispatch(server.protocol, body, reader)
+
+
+def start_io(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+    """Serve `server` (a pygls LanguageServer) over stdin/stdout with this module's reader."""
+    stdin = stdin or sys.stdin.buffer
+    server._stop_event = stop = threading.Event()
+    server.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    stdin_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stdin")
+    read_chunk = _read_chunk(stdin)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        reader = MessageReader(lambda: loop.run_in_executor(stdin_thread, read_chunk))
+        await serve(server, reader, stop)
+
+    try:
+        asyncio.run(main())
+    except BrokenPipeError:
+        log.error("Connection to the client is lost; shutting down.")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        stdin_thread.shutdown(wait=False, cancel_futures=True)
+        server.shutdown()
