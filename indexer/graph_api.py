@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from codeassist.indexer.fuzzy import fuzzy_score, like_pattern
@@ -66,10 +67,12 @@ class _GraphCache:
     version); the path snapshot and the resolutions made on it only when the set of files changed
     (a saved file re-indexed keeps them: no rebuild on the typing path after each save)."""
 
-    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]]) -> None:
+    def __init__(self, version: int, files_key: tuple[int, float], paths: list[tuple[str, str]],
+                 go_modules: dict[str, str]) -> None:
         self.version = version
         self.files_key = files_key
         self.files = FileSet(path for _, path in paths)
+        self.files.go_modules = go_modules
         self.imports: dict[str, list[Import]] = {}
         self.resolved: dict[tuple[str, str, str], list[str]] = {}
 
@@ -87,7 +90,8 @@ class GraphMixin:
         if cache is None or cache.version != version:
             files_key = self._store.files_key()
             if cache is None or cache.files_key != files_key:
-                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths())
+                cache = self._graph = _GraphCache(version, files_key, self._store.indexed_paths(),
+                                                  self._store.go_modules())
             else:
                 cache.version = version
                 cache.imports.clear()
@@ -133,7 +137,11 @@ class GraphMixin:
         with self._lock:
             cache = self._graph_cache()
             if from_path:
-                stored = list(imports) if imports is not None else self._imports_of(cache, from_path)
+                from_path = posixpath.normpath(from_path.replace("\\", "/")).lstrip("/")
+                if imports is not None:  # a buffer parsed without its path still resolves from from_path
+                    stored = [i if i.path == from_path else replace(i, path=from_path) for i in imports]
+                else:
+                    stored = self._imports_of(cache, from_path)
                 add(self._through_imports(cache, parts, stored, set()))
                 folder = posixpath.dirname(from_path)
                 for local in ([from_path], cache.files.dir_files(folder)):  # the file, then its folder

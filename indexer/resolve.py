@@ -8,7 +8,8 @@ What each family resolves (documented in the README as well):
   package may be a submodule (`from a import b` -> `a/b.py`).
 - JavaScript / TypeScript: relative paths with the extension added (`.ts .tsx .js .jsx .mjs .cjs .d.ts`)
   or `index.*` of a folder, `.js` written for a `.ts` file; `@/x` and `~/x` as `src/x`.
-- Go: the package folder whose path is the longest suffix of the import path (all its `.go` files).
+- Go: through the repository's `go.mod` files (module path + folder), else the package folder whose path
+  is the longest suffix of the import path (all its non-test `.go` files).
 - Rust: `crate::`, `super::`, `self::` and `mod x;` to `x.rs` / `x/mod.rs` from the crate root (the folder
   of `lib.rs`/`main.rs`) or the current module's folder; the longest prefix that is a file wins.
 - Java, Kotlin, Scala, C#: package/namespace path plus type name (`a.b.C` -> `…/a/b/C.java`), else the
@@ -39,8 +40,10 @@ MAX_PACKAGE_FILES = 200
 class FileSet:
     """The indexed paths (POSIX, repo-relative), with the lookups resolution needs."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
+    def __init__(self, paths: Iterable[str], go_modules: dict[str, str] | None = None) -> None:
         self.paths = set(paths)
+        # Go module path -> folder of its go.mod (`github.com/gin-gonic/gin` -> "").
+        self.go_modules = go_modules or {}
         self.by_dir: dict[str, list[str]] = defaultdict(list)
         self.by_base: dict[str, list[str]] = defaultdict(list)
         for path in sorted(self.paths):
@@ -157,6 +160,12 @@ def _javascript(module: str, from_path: str, files: FileSet) -> list[str]:
 
 
 def _go(module: str, from_path: str, files: FileSet) -> list[str]:
+    for prefix in sorted(files.go_modules, key=len, reverse=True):  # a module of this repository: exact
+        if module == prefix or module.startswith(prefix + "/"):
+            folder = posixpath.join(files.go_modules[prefix], module[len(prefix):].strip("/")).strip("/")
+            found = [f for f in files.dir_files(folder, (".go",)) if not f.endswith("_test.go")]
+            if found:
+                return found
     parts = module.strip("/").split("/")
     for start in range(len(parts)):
         suffix = "/".join(parts[start:])

@@ -124,7 +124,8 @@ MIGRATIONS.append(
 )
 
 # The references clustered by file (WITHOUT ROWID: one b-tree fewer to write per reference). Every file's
-# symbols are re-extracted on the next index run to refill the table.
+# symbols are re-extracted on the next index run to refill the table. Files by path alone: the graph
+# looks files up by path in any repository (the unique index leads with `repo`).
 MIGRATIONS.append(
     """
     DROP TABLE symbol_refs;
@@ -138,5 +139,6 @@ MIGRATIONS.append(
     CREATE INDEX symbol_refs_by_name ON symbol_refs(name);
     CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id);
     DELETE FROM symbol_files;
+    CREATE INDEX IF NOT EXISTS files_by_path ON files(path);
     """
 )

@@ -160,6 +160,19 @@ class SymbolStoreMixin:
         """(repo, path) of every indexed file (import resolution looks files up in this)."""
         return self.db.execute("SELECT repo, path FROM files").fetchall()
 
+    def go_modules(self) -> dict[str, str]:
+        """Go module path -> the folder of its go.mod (from the indexed go.mod files' first chunk)."""
+        rows = self.db.execute(
+            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id"
+            " WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1 LIMIT 1000")
+        out: dict[str, str] = {}
+        for path, text in rows:
+            for line in text.splitlines():
+                if line.startswith("module "):
+                    out[line.split()[1].strip('"')] = path.rpartition("/")[0]
+                    break
+        return out
+
     def files_key(self) -> tuple[int, float]:
         """Changes when a file is added or removed (not when one is re-indexed in place)."""
         row = self.db.execute("SELECT count(*), total(id) FROM files").fetchone()

@@ -202,3 +202,15 @@ def test_an_index_with_the_first_references_table_is_upgraded_and_refilled(tmp_p
     db.close()
     with open_index(root, tmp_path / "idx") as index:
         assert [(r.path, r.line, r.symbol) for r in index.references("helper")] == [("app.py", 5, "main")]
+
+
+def test_the_process_pool_carries_symbols_back_to_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codeassist.indexer import engines
+
+    monkeypatch.setattr(engines, "POOL_MIN_FILES", 2)
+    monkeypatch.setattr(engines.os, "cpu_count", lambda: 2)
+    root = tmp_path / "repo"
+    for i in range(6):
+        write(root, f"m{i}.py", f"def func_{i}():\n    return {i}\n")
+    with _index(root, tmp_path / "idx") as index:
+        assert [(d.path, d.start_line) for d in index.definitions("func_5")] == [("m5.py", 1)]

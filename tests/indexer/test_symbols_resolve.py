@@ -82,6 +82,12 @@ CASES = [
         "cmd/server/decoy.go": "package main\n\nfunc Load() {}\n",
         "cmd/server/main.go": 'package main\n\nimport cfg "github.com/acme/app/internal/config"\n\nfunc main() { cfg.Load() }\n',
     }, "cmd/server/main.go", "cfg.Load", ("internal/config/load.go", "Load")),
+    ("go-module-root-package", {
+        "go.mod": "module github.com/acme/web\n\ngo 1.21\n",
+        "context.go": "package web\n\nfunc New() *Engine { return nil }\n",
+        "cmd/tool/decoy.go": "package main\n\nfunc New() {}\n",
+        "cmd/tool/main.go": 'package main\n\nimport "github.com/acme/web"\n\nfunc main() { web.New() }\n',
+    }, "cmd/tool/main.go", "web.New", ("context.go", "New")),
     ("go-same-package", {
         "server/a.go": "package server\n\nfunc helper() {}\n",
         "other/b.go": "package other\n\nfunc helper() {}\n",
@@ -199,3 +205,5 @@ def test_unsaved_buffer_imports_override_the_stored_ones(tmp_path: Path) -> None
     with open_index(tmp_path / "repo", tmp_path / "idx") as index:
         assert index.definitions("run", from_path="app/main.py")[0].path == "a/one.py"
         assert index.definitions("run", from_path="app/main.py", imports=imports)[0].path == "b/two.py"
+        nameless = extract_symbols(buffer, "python").imports  # parsed without a path
+        assert index.definitions("run", from_path="./app/main.py", imports=nameless)[0].path == "b/two.py"
