@@ -175,7 +175,7 @@ class AgentTools:
             raise PathRefused(f"{path!r} is outside the repository root (absolute paths and symlinks "
                               "must stay inside it).")
         rel = resolved.relative_to(self.root)
-        if any(part in SECRET_DIRS for part in rel.parts) or is_secret_name(rel.name):
+        if any(part in SECRET_DIRS for part in rel.parts) or is_secret_name(rel.as_posix()):
             raise PathRefused(f"{rel.as_posix()} looks like a secrets file; it is never served.")
         return resolved, rel.as_posix()
 

@@ -78,6 +78,8 @@ class IndexSettings:
     exclude: list[str] = field(default_factory=list)
     max_file_bytes: int = 1_000_000
     max_chunk_chars: int = 1_500
+    # Characters; a file whose lines over this hold most of its text is skipped as minified.
+    max_line_length: int = 1_000
     # "" = the user cache directory, keyed by repository root.
     index_dir: str = ""
     # "local" (this machine) or "ray" (a Ray cluster; pip install 'codeassist[ray]').
@@ -89,7 +91,8 @@ class IndexSettings:
         from codeassist.indexer.config import IndexConfig
 
         return IndexConfig(
-            exclude=list(self.exclude), max_file_bytes=self.max_file_bytes, max_chunk_chars=self.max_chunk_chars
+            exclude=list(self.exclude), max_file_bytes=self.max_file_bytes, max_chunk_chars=self.max_chunk_chars,
+            max_line_length=self.max_line_length,
         )
 
 
@@ -144,6 +147,7 @@ _ALIASES = {
 }
 _POSITIVE = {"timeout", "max_file_bytes", "max_chunk_chars", "k", "max_hits_per_file", "budget_tokens",
              "max_tokens", "answer_tokens"}
+_POSITIVE.add("max_line_length")
 _CHOICES = {("embeddings", "provider"): ("local", "openai")}
 
 

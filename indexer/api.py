@@ -127,15 +127,22 @@ class Index(GraphMixin):
             }
 
     def stale_files(self, config: Any = None) -> int:
-        """How many files changed, appeared or vanished since the last index run (one discovery pass)."""
+        """How many files changed, appeared or vanished since the last index run (one discovery pass).
+        A file the last run skipped for its content (binary, minified...) is stale only once it changes."""
+        from codeassist.indexer.config import IndexConfig
         from codeassist.indexer.discovery import discover_files
+        from codeassist.indexer.skipped_files import skipped_files
 
+        config = config or IndexConfig()
         current = {f.rel: f for f in discover_files(self.root, config).files}
         with self._lock:
-            states = self._store.file_states()
+            states: dict[str, Any] = dict(self._store.file_states())
+            skips = skipped_files(self._store.db, "", config)
+        for rel, skip in skips.items():
+            states.setdefault(rel, skip)
         changed = sum(1 for rel, f in current.items()
                       if rel not in states or (states[rel].size, states[rel].mtime_ns) != (f.size, f.mtime_ns))
-        return changed + sum(1 for rel in states if rel not in current)
+        return changed + sum(1 for rel in states if rel not in current and rel not in skips)
 
     def document_frequencies(self, terms: list[str]) -> dict[str, int]:
         """term -> how many chunks contain it (0 = none); used to keep only telling query words."""

@@ -39,6 +39,7 @@ from codeassist.indexer.chunk_splitting import SourceLines, line_windows, node_r
 from codeassist.indexer.config import IndexConfig
 from codeassist.indexer.languages import LanguageInfo, language_info, load_grammar, parser_and_cursor
 from codeassist.indexer.model import Chunk
+from codeassist.indexer.source_text import normalise_source
 
 _CONTAINER_TAGS = frozenset({"class", "namespace", "section"})
 # Kind of a container's own lines; a namespace's own lines are plain top-level code.
@@ -86,9 +87,14 @@ class _Definition:
 def chunk_source(source: bytes, language: str | None, config: IndexConfig | None = None, *,
                  tree: Any = None) -> ChunkResult:
     """Chunk one file's bytes. Never raises on odd input: bad bytes decode as U+FFFD, a parser
-    failure falls back to line windows. `tree`: the file already parsed with its grammar (the
-    indexer parses once for chunks and symbols)."""
+    failure falls back to line windows. Line numbers are 1-based; "\r\n", "\r" and "\n" each end a
+    line, and a byte-order mark (UTF-8/16/32) changes nothing (see `source_text`). `tree`: the file
+    already parsed with its grammar (the indexer parses once for chunks and symbols); it must be the
+    tree of `normalise_source(source)`, and is ignored when normalising changes the bytes."""
     config = config or IndexConfig()
+    normalised = normalise_source(source)  # BOM, UTF-16/32, CR line endings: never change the chunks
+    if normalised is not source:
+        source, tree = normalised, None  # a tree of the raw bytes would have other offsets
     lines = SourceLines(source)
     if not lines:
         return ChunkResult([])

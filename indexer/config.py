@@ -14,7 +14,8 @@ class IndexConfig:
     exclude: list[str] = field(default_factory=list)
     # Files bigger than this are skipped (reason "too_large").
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    # A line longer than this marks a file as minified/generated (reason "minified").
+    # Characters. Lines longer than this holding most of a file's text, or one of them with a generated
+    # marker, make it minified (reason "minified"; see content_sniff). A few long lines alone never do.
     max_line_length: int = 1_000
     # No chunk text is longer than this; bigger units are split at child boundaries.
     max_chunk_chars: int = DEFAULT_MAX_CHUNK_CHARS

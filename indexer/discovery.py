@@ -7,7 +7,7 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   ``git ls-files --cached --others --exclude-standard -z``: tracked plus untracked-but-not-ignored files,
   so .gitignore (nested), .git/info/exclude and the global excludes file all apply exactly as git applies
   them. Submodules and nested repositories are not descended. Elsewhere (no git, not a repository, git
-  refusing the directory) the tree is walked and .gitignore files are applied with `pathspec`, each
+  refusing the directory) the tree is walked and .gitignore files are applied with `gitignore.py` (git's own rules), each
   relative to its own directory, plus the root's .git/info/exclude when there is one.
 - **Rules on top, in both modes**: `config.exclude` (gitignore syntax, relative to the root, highest
   precedence), then `.codeassistignore` files (the root's and nested ones, nearest wins) -> `excluded`.
@@ -24,11 +24,9 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   symlink loop), too_large. `vendor/` is skipped by default (someone else's code drowns the project's
   own in search results); `.env.*` includes `.env.example`.
 - **Content checks are deferred to read time.** Discovery stats each file once and reads nothing, so an
-  unchanged file is never opened on re-index. `read_source` reads at most max_file_bytes + 1 bytes and
-  returns `binary` (NUL in the first 8 KB, or more than 30% invalid UTF-8/control bytes: a few stray
-  Latin-1 bytes in text stay text), `minified` (a line over max_line_length in the first 64 KB),
-  `too_large` (the file grew), `missing` (vanished) or `unreadable`. The pipeline reports such a skip
-  with `Discovery.record_skip`, which keeps the count exactly-once.
+  unchanged file is never opened on re-index. `read_source` (in `source_read`, re-exported here) says
+  `binary`, `minified`, `too_large`, `missing` or `unreadable`. The pipeline reports such a skip with
+  `Discovery.record_skip`, which keeps the count exactly-once.
 - **Symlinks** are never followed into directories (the target's files are indexed under their real path;
   this also makes loops harmless). A symlink to a file inside the root is indexed under the link's path
   unless the same file is already indexed (then it is dropped silently), and never when the target is a
@@ -45,14 +43,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-import pathspec
 
 from codeassist.indexer.config import IndexConfig
 from codeassist.indexer.discovery_rules import (
@@ -63,18 +57,18 @@ from codeassist.indexer.discovery_rules import (
     SkipReason,
     default_dir_skip,
     default_file_skip,
-    is_secret_name,
+    is_secret_path,
     read_rule_lines,
-    sniff_content,
+    specific_rule,
 )
 from codeassist.indexer.errors import RootNotFound
+from codeassist.indexer.git_listing import git_list
+from codeassist.indexer.source_read import Readable, read_source
 
 __all__ = ["Discovery", "Readable", "SkipReason", "SourceFile", "discover_files", "read_source"]
 
 CODEASSIST_IGNORE = ".codeassistignore"
 MAX_EXAMPLES = 5
-# Environment that would point git at another repository than the root's (set inside git hooks).
-_GIT_ENV_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +91,8 @@ class Discovery:
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> count
     skipped_examples: dict[str, list[str]] = field(default_factory=dict)  # reason -> up to 5 paths
     mode: str = "walk"  # "git" when git listed the files, else "walk"
+    # Ignore-file lines git can never match with ("src/.codeassistignore:3: trailing backslash, ...").
+    rule_problems: list[str] = field(default_factory=list)
 
     def record_skip(self, rel: str, reason: str) -> None:
         """Count one left-out path. The pipeline calls this for what `read_source` skips."""
@@ -111,46 +107,13 @@ def discover_files(root: Path | str, config: IndexConfig | None = None) -> Disco
     """List the files under `root` worth indexing; see the module docstring for what is left out."""
     cfg = config or IndexConfig()
     scan = _Scan(_resolve_root(root), cfg)
-    listed = _git_list(scan.root)
+    listed = git_list(scan.root)
     if listed is None:
         scan.walk()
     else:
         scan.discovery.mode = "git"
         scan.filter_git_list(listed)
     return scan.finish()
-
-
-class Readable(Protocol):
-    """What `read_source` needs of a file: a `SourceFile`, or the pipeline's own picklable record."""
-
-    @property
-    def path(self) -> str | os.PathLike[str]: ...
-
-
-# Seam for tests: opening is the step that fails on a permission problem.
-_open_fd = os.open
-
-
-def read_source(file: Readable, config: IndexConfig | None = None) -> bytes | SkipReason:
-    """The file's bytes, or why it must be skipped now (missing, unreadable, too_large, binary, minified)."""
-    cfg = config or IndexConfig()
-    try:
-        # O_NONBLOCK: a path that became a fifo must not hang the pipeline.
-        fd = _open_fd(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except (FileNotFoundError, NotADirectoryError):
-        return SkipReason.MISSING
-    except OSError:
-        return SkipReason.UNREADABLE
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return SkipReason.UNREADABLE
-            data = fh.read(cfg.max_file_bytes + 1)
-    except OSError:
-        return SkipReason.UNREADABLE
-    if len(data) > cfg.max_file_bytes:
-        return SkipReason.TOO_LARGE
-    return sniff_content(data, cfg.max_line_length) or data
 
 
 def _resolve_root(root: Path | str) -> Path:
@@ -161,25 +124,17 @@ def _resolve_root(root: Path | str) -> Path:
     return path.resolve()
 
 
-def _git_list(root: Path) -> list[str] | None:
-    """Paths git would show for `root` (relative to it), or None when git cannot list it."""
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_OVERRIDES}
-    cmd = ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
+def _join(rel_dir: str, name: str) -> str:
+    return f"{rel_dir}/{name}" if rel_dir else name
+
+
+def _utf8(rel: str) -> bool:
+    """Whether a path decoded with the file system's surrogate escapes is valid UTF-8 (storable)."""
     try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
-    except OSError:  # git not installed
-        return None
-    if proc.returncode != 0:  # not a work tree, inside .git, unsafe ownership, ...
-        return None
-    if not proc.stdout and _git(root, "check-ignore", "-q", ".", env=env) == 0:
-        return None  # the root sits in a directory its enclosing repository ignores: index it anyway
-    # A conflicted file is listed once per stage.
-    return sorted({os.fsdecode(p) for p in proc.stdout.split(b"\0") if p})
-
-
-def _git(root: Path, *args: str, env: dict[str, str]) -> int:
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, env=env, check=False)
-    return proc.returncode
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _language_lookup() -> Callable[[str], str | None]:
@@ -206,7 +161,7 @@ class _Scan:
         self.root_prefix = os.path.join(self.root_str, "")
         self.cfg = cfg
         self.discovery = Discovery(root=root)
-        self.config_spec = pathspec.GitIgnoreSpec.from_lines(cfg.exclude) if cfg.exclude else None
+        self.config_rules = self.push_rules(None, "", list(cfg.exclude), "[index] exclude")
         self.candidates: list[tuple[str, str, os.stat_result]] = []
         self.links: list[tuple[str, str]] = []
         self.euid = os.geteuid() if hasattr(os, "geteuid") else None
@@ -221,13 +176,15 @@ class _Scan:
         """The reason to leave out an entry, judged by its path alone (no stat but pyvenv.cfg's)."""
         if name in VCS_DIRS:
             return SkipReason.VCS
-        if (is_dir and name in SECRET_DIRS) or (not is_dir and is_secret_name(name)):
-            return SkipReason.SECRET
-        verdict = (
-            self.config_spec.check_file(rel + "/" if is_dir else rel).include if self.config_spec else None
-        )
-        if verdict is None and user is not None:
-            verdict = user.verdict(rel, is_dir)
+        if not rel.isascii() and not _utf8(rel):
+            return SkipReason.BAD_NAME
+        rule = self.config_rules.decide(rel, is_dir) if self.config_rules else None
+        if rule is None and user is not None:
+            rule = user.decide(rel, is_dir)
+        if (is_dir and name in SECRET_DIRS) or (not is_dir and is_secret_path(rel)):
+            if not specific_rule(rule):
+                return SkipReason.SECRET
+        verdict = None if rule is None else not rule.negate
         if verdict:
             return SkipReason.EXCLUDED
         if verdict is None:  # not re-included by a `!pattern`: the defaults apply
@@ -243,7 +200,18 @@ class _Scan:
             return SkipReason.IGNORED
         return None
 
+    def push_rules(
+        self, stack: IgnoreStack | None, base: str, lines: list[str], source: str
+    ) -> IgnoreStack | None:
+        """`stack` with one more rule file on top; its dead lines go to `rule_problems`."""
+        pushed = IgnoreStack.push(stack, base, lines, source)
+        if pushed is not None and pushed is not stack:
+            self.discovery.rule_problems.extend(pushed.problems)
+        return pushed
+
     def skip(self, rel: str, reason: SkipReason, is_dir: bool = False) -> None:
+        if reason is SkipReason.BAD_NAME:  # printable: the undecodable bytes as \xNN escapes
+            rel = os.fsencode(rel).decode("utf-8", errors="backslashreplace")
         self.discovery.record_skip(rel + "/" if is_dir else rel, reason)
 
     def admit(self, rel: str, abs_path: str, st: os.stat_result) -> None:
@@ -313,7 +281,7 @@ class _Scan:
                     else:
                         rules = f"{rel_dir}/{CODEASSIST_IGNORE}"
                         if rules in rule_files:
-                            user = IgnoreStack.push(user, rel_dir, read_rule_lines(self.abs(rules)))
+                            user = self.push_rules(user, rel_dir, read_rule_lines(self.abs(rules)), rules)
                         state = (False, user)
                 dirs[rel_dir] = state
             return state
@@ -337,12 +305,12 @@ class _Scan:
 
     def root_codeassist_rules(self) -> IgnoreStack | None:
         # Read from disk, not from git's list: the file applies even when it is gitignored.
-        return IgnoreStack.push(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)))
+        return self.push_rules(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)), CODEASSIST_IGNORE)
 
     # -- walk mode --------------------------------------------------------------------------------
 
     def walk(self) -> None:
-        gitignore = IgnoreStack.push(None, "", read_rule_lines(self.abs(".git/info/exclude")))
+        gitignore = self.push_rules(None, "", read_rule_lines(self.abs(".git/info/exclude")), ".git/info/exclude")
         pending: list[tuple[str, str, IgnoreStack | None, IgnoreStack | None]] = [
             ("", self.root_str, None, gitignore)
         ]
@@ -360,10 +328,10 @@ class _Scan:
             names = {entry.name for entry in entries}
             if ".gitignore" in names:
                 lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"))
-                gitignore = IgnoreStack.push(gitignore, rel_dir, lines)
+                gitignore = self.push_rules(gitignore, rel_dir, lines, _join(rel_dir, ".gitignore"))
             if CODEASSIST_IGNORE in names:
                 lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE))
-                user = IgnoreStack.push(user, rel_dir, lines)
+                user = self.push_rules(user, rel_dir, lines, _join(rel_dir, CODEASSIST_IGNORE))
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 try:
@@ -429,9 +397,10 @@ class _Scan:
 
     def link_target_skip(self, target: str) -> SkipReason | None:
         """A link must not smuggle in what the target's own path would never let through."""
-        *dirs, name = target[len(self.root_prefix) :].split(os.sep)
+        rel = target[len(self.root_prefix) :].replace(os.sep, "/")
+        dirs = rel.split("/")[:-1]
         if any(part in VCS_DIRS for part in dirs):
             return SkipReason.VCS
-        if is_secret_name(name) or any(part in SECRET_DIRS for part in dirs):
+        if is_secret_path(rel) or any(part in SECRET_DIRS for part in dirs):
             return SkipReason.SECRET
         return None

@@ -1,16 +1,16 @@
 """What file discovery leaves out, and why: skip reasons, default skip tables, ignore-file stacks, sniffing.
 
 Pure decisions on names, rule files and byte samples; `discovery.py` does the walking and the I/O.
-The reason strings are part of the JSON output of ``codeassist index --json``: never rename them.
+Content sniffing (binary, minified) is in `content_sniff.py`. The reason strings are part of the JSON output of ``codeassist index --json``: never rename them.
 """
 
 from __future__ import annotations
 
-import codecs
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-import pathspec
+from codeassist.indexer.gitignore import Rule, compile_rules
 
 
 class SkipReason(StrEnum):
@@ -21,19 +21,19 @@ class SkipReason(StrEnum):
     VIRTUALENV = "virtualenv"  # .venv, any dir holding pyvenv.cfg, __pycache__, ...
     BUILD_OUTPUT = "build_output"  # build, dist, target, caches, *.egg-info
     LOCK_FILE = "lock_file"  # package-lock.json, Cargo.lock, go.sum, ...
-    MINIFIED = "minified"  # *.min.js, or a line longer than max_line_length
+    MINIFIED = "minified"  # *.min.js, or the shape of a minified/generated file (content_sniff.py)
     BINARY = "binary"  # known binary extension, or NUL / mostly-invalid UTF-8 in the sample
     TOO_LARGE = "too_large"  # bigger than max_file_bytes
-    SECRET = "secret"  # .env, keys, certificates, credentials: never indexed, cannot be re-included
+    SECRET = "secret"  # .env, keys, credentials (SECRET_PATTERNS); a specific `!pattern` re-includes
     IGNORED = "ignored"  # .gitignore rules (walk mode only; git never lists ignored files)
     SYMLINK_OUTSIDE = "symlink_outside"  # symlink whose target is outside the root
     UNREADABLE = "unreadable"  # no permission, symlink loop, fifo/socket/device
     MISSING = "missing"  # vanished between listing and reading, tracked-but-deleted, dangling symlink
     EXCLUDED = "excluded"  # .codeassistignore or config.exclude
+    BAD_NAME = "bad_name"  # a path that is not valid UTF-8: it could not be stored or shown
 
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
-SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws"})
 
 # `vendor` is skipped too: Go/PHP/Ruby vendored copies are real code, but someone else's, and they
 # drown the project's own code in search results. Re-include with `!vendor/` in .codeassistignore.
@@ -80,31 +80,116 @@ BINARY_EXTENSIONS = frozenset(
 )
 BINARY_FILES = frozenset({".ds_store", "thumbs.db"})
 
-# Compared lower-cased. `.env.*` includes `.env.example`: a template is one typo away from a real key.
-SECRET_FILES = frozenset(
-    {
-        ".env", ".envrc", "credentials", "credentials.json", ".npmrc", ".pypirc", ".netrc", "_netrc",
-        ".git-credentials", ".htpasswd", ".pgpass", ".dockercfg", "secrets.yml", "secrets.yaml",
-        "secrets.json", "secrets.toml",
-    }
-)  # fmt: skip
-SECRET_PREFIXES = (".env.", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")
-SECRET_SUFFIXES = (
-    ".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".crt", ".cer", ".der", ".p8", ".ppk",
-    ".gpg",
-)  # fmt: skip
+# Credential files, in gitignore syntax, matched lower-cased against the path relative to the root.
+# The maintained list (README "What is never indexed"): a `!pattern` in .codeassistignore that names
+# one of them specifically (see `specific_rule`) re-includes it. `.env.*` includes `.env.example`: a
+# template is one typo away from a real key. Public halves (`id_rsa.pub`, `*.crt`) are in as well:
+# they sit next to the private ones and say nothing worth searching.
+SECRET_PATTERNS = """
+.env
+.env.*
+.envrc
+*.env
+id_rsa*
+id_dsa*
+id_ecdsa*
+id_ed25519*
+*.pem
+*.key
+*.p12
+*.pfx
+*.p8
+*.ppk
+*.gpg
+*.crt
+*.cer
+*.der
+*.jks
+*.keystore
+*.truststore
+*.kdbx
+*.ovpn
+credentials
+*-credentials.json
+*_credentials.json
+client_secret*.json
+service-account*.json
+service_account*.json
+*-service-account.json
+*_service_account.json
+gcp-key*.json
+gcp_key*.json
+*-sa-key.json
+application_default_credentials.json
+*.tfstate
+*.tfstate.*
+*.tfvars
+*.tfvars.json
+.terraformrc
+terraform.rc
+kubeconfig
+*.kubeconfig
+**/.kube/config
+.vault-token
+.npmrc
+.yarnrc.yml
+.pypirc
+.netrc
+_netrc
+.git-credentials
+.pgpass
+.my.cnf
+.s3cfg
+.boto
+.dockercfg
+**/.docker/config.json
+htpasswd
+.htpasswd
+wp-config.php
+local_settings.py
+settings_local.py
+*.mobileprovision
+"""
+# Names that are code in one project and credentials in another count only with a config extension
+# (`credentials.py` and `secrets.py` are source files; `credentials.json` and `secrets.yaml` are not).
+_CONFIG_EXTENSIONS = ("json", "yml", "yaml", "toml", "ini", "properties", "env", "conf", "cfg", "xml", "txt")
+SECRET_PATTERNS += "".join(
+    f"{stem}.{ext}\n" for stem in ("credentials", "secrets", "secret", "*-secrets", "*_secrets", "*.secrets")
+    for ext in _CONFIG_EXTENSIONS
+)
+SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".gcloud"})
 
-SNIFF_BYTES = 64 * 1024  # the minified-line check looks this far
-BINARY_SNIFF_BYTES = 8 * 1024  # the NUL / invalid-UTF-8 check looks this far
-# A sample is binary when more than this share of its bytes are invalid UTF-8 or control characters.
-# Latin-1 comments in a source file stay far below it; compressed or random bytes sit far above it.
-BINARY_BAD_BYTE_RATIO = 0.30
-_TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b\x08")
+def _one_regex(rules: list[Rule]) -> re.Pattern[str]:
+    # One alternation instead of ~80 patterns: this runs for every file of a 100k-file tree.
+    return re.compile("|".join(f"(?:{rule.regex.pattern})" for rule in rules) or "(?!)", re.DOTALL)
+
+
+_SECRET_RULES = compile_rules(SECRET_PATTERNS.split())[0]
+_SECRET_NAME = _one_regex([rule for rule in _SECRET_RULES if not rule.anchored])
+_SECRET_PATH = _one_regex([rule for rule in _SECRET_RULES if rule.anchored])
+
+
+def is_secret_path(rel: str) -> bool:
+    """Whether the file at `rel` (POSIX, relative to the root; a bare name works too) holds credentials
+    by its name or path shape (SECRET_PATTERNS, compared lower-cased)."""
+    low = rel.lower()
+    return bool(_SECRET_NAME.fullmatch(low.rpartition("/")[2]) or _SECRET_PATH.fullmatch(low))
 
 
 def is_secret_name(name: str) -> bool:
-    low = name.lower()
-    return low in SECRET_FILES or low.startswith(SECRET_PREFIXES) or low.endswith(SECRET_SUFFIXES)
+    """`is_secret_path` for a caller that has only a name or a relative path (kept for such callers;
+    a path gives the shapes such as `.kube/config` too)."""
+    return is_secret_path(name)
+
+
+def specific_rule(rule: Rule | None) -> bool:
+    """Whether a `!pattern` names its files specifically enough to re-include a secret: it has a
+    directory part, or no wildcard at all (`!config/service-account.json`, `!fixtures/*.pem`,
+    `!.env.example`; not `!*`, `!*.json` or `!*/`, which were written for other files)."""
+    if rule is None or not rule.negate:
+        return False
+    text = rule.line.strip().lstrip("!").rstrip("/")
+    return "/" in text or not any(ch in text for ch in "*?[")
 
 
 def default_dir_skip(name: str) -> SkipReason | None:
@@ -131,27 +216,6 @@ def default_file_skip(name: str) -> SkipReason | None:
     return None
 
 
-def sniff_content(head: bytes, max_line_length: int) -> SkipReason | None:
-    """`binary` or `minified` from the first bytes of a file (at least SNIFF_BYTES of it when it has them)."""
-    sample = head[:BINARY_SNIFF_BYTES]
-    if b"\0" in sample:
-        return SkipReason.BINARY
-    if sample and _bad_byte_count(sample) > BINARY_BAD_BYTE_RATIO * len(sample):
-        return SkipReason.BINARY
-    window = head[:SNIFF_BYTES]
-    # Bytes, not characters: cheap, and a line of 1,000 bytes is long whatever its encoding.
-    if len(window) > max_line_length and max(map(len, window.split(b"\n"))) > max_line_length:
-        return SkipReason.MINIFIED
-    return None
-
-
-def _bad_byte_count(sample: bytes) -> int:
-    # final=False: a multi-byte character cut by the end of the sample is not an error.
-    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
-    controls = sum(1 for ch in text if ch < " " and ord(ch) not in _TEXT_CONTROLS)
-    return text.count("\ufffd") + controls
-
-
 @dataclass(frozen=True, slots=True)
 class IgnoreStack:
     """The gitignore-syntax rule files that apply inside one directory, nearest last.
@@ -159,25 +223,34 @@ class IgnoreStack:
     As in git, the nearest file with a matching pattern decides, and inside a file the last matching
     pattern decides (so `!keep.log` after `*.log` re-includes). Rules see paths relative to their own
     directory. A directory that is left out is never entered, so nothing under it can be re-included.
+    Lines git can never match with are kept as dead rules and listed in `problems`.
     """
 
     parent: IgnoreStack | None
     base: str  # directory the rules live in, relative to the root, "" for the root
-    spec: pathspec.GitIgnoreSpec
+    rules: tuple[Rule, ...]
+    problems: tuple[str, ...] = ()
 
     @staticmethod
-    def push(stack: IgnoreStack | None, base: str, lines: list[str]) -> IgnoreStack | None:
-        spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        return IgnoreStack(stack, base, spec) if spec.patterns else stack
+    def push(stack: IgnoreStack | None, base: str, lines: list[str], source: str = "") -> IgnoreStack | None:
+        """`stack` with the rules of one more file on top (`stack` itself when the file has none).
+        `source` names the file in the problems (\"src/.codeassistignore\")."""
+        rules, problems = compile_rules(lines, source)
+        return IgnoreStack(stack, base, tuple(rules), tuple(problems)) if rules else stack
 
     def verdict(self, rel: str, is_dir: bool) -> bool | None:
         """True: left out, False: explicitly re-included (`!pattern`), None: no rule matches."""
+        rule = self.decide(rel, is_dir)
+        return None if rule is None else not rule.negate
+
+    def decide(self, rel: str, is_dir: bool) -> Rule | None:
+        """The rule that decides about `rel` (POSIX, relative to the root), None when none matches."""
         node: IgnoreStack | None = self
         while node is not None:
             sub = rel[len(node.base) + 1 :] if node.base else rel
-            result = node.spec.check_file(sub + "/" if is_dir else sub).include
-            if result is not None:
-                return result
+            for rule in reversed(node.rules):
+                if rule.matches(sub, is_dir):
+                    return rule
             node = node.parent
         return None
 
@@ -186,6 +259,7 @@ def read_rule_lines(path: str) -> list[str]:
     """Lines of a gitignore-syntax file; an unreadable one counts as empty (it is not worth failing for)."""
     try:
         with open(path, "rb") as fh:
-            return fh.read().decode("utf-8", errors="replace").splitlines()
+            # "\n" only, as git splits (splitlines would also cut at form feeds); compile_rules drops a CR.
+            return fh.read().decode("utf-8", errors="replace").split("\n")
     except OSError:
         return []

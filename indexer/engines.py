@@ -48,6 +48,7 @@ class ChunkDone:
     chunks: list | None = None  # None: content unchanged
     skip: str | None = None
     fallback: str | None = None
+    language: str | None = None  # the name's language, or the one a shebang/modeline gave
     symbols: Any = None  # FileSymbols of the new content (or of unchanged content whose symbols were missing)
 
 
@@ -55,6 +56,8 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     """Runs in a worker process or inline: read the bytes, hash, chunk if the content changed."""
     from codeassist.indexer.chunking import chunk_source
     from codeassist.indexer.discovery import read_source
+    from codeassist.indexer.language_sniff import language_for_content
+    from codeassist.indexer.source_text import normalise_source
 
     data = read_source(work, config)
     if not isinstance(data, bytes):
@@ -62,14 +65,19 @@ def read_and_chunk(work: ChunkWork, config: IndexConfig) -> ChunkDone:
     from codeassist.indexer.symbols import extract_symbols, parse_tree
 
     digest = content_hash(data)
+    # A name without a known extension (`bin/tool`): the shebang or a modeline may say.
+    language = work.language or language_for_content(data)
+    # BOM, UTF-16/32, CR endings: the bytes chunks and symbols are read from (their offsets must agree).
+    text = normalise_source(data)
     if digest == work.known_hash:
         if work.symbols_missing:
-            return ChunkDone(work, digest=digest, symbols=extract_symbols(data, work.language, work.rel))
+            return ChunkDone(work, digest=digest, symbols=extract_symbols(text, language, work.rel),
+                             language=language)
         return ChunkDone(work, digest=digest)
-    tree = parse_tree(data, work.language)  # one parse for the chunks and the symbol graph
-    result = chunk_source(data, work.language, config, tree=tree)
+    tree = parse_tree(text, language)  # one parse for the chunks and the symbol graph
+    result = chunk_source(text, language, config, tree=tree)
     return ChunkDone(work, digest=digest, chunks=list(result.chunks), fallback=result.fallback_reason,
-                     symbols=extract_symbols(data, work.language, work.rel, tree=tree))
+                     symbols=extract_symbols(text, language, work.rel, tree=tree), language=language)
 
 
 def chunk_group(works: Sequence[ChunkWork], config: IndexConfig) -> list[ChunkDone]:

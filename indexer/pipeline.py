@@ -23,6 +23,12 @@ from codeassist.indexer.embed_stage import EMBED_BATCH, VECTORS_NAME, Progress, 
 from codeassist.indexer.engines import ChunkDone, ChunkWork, LocalEngine, make_engine
 from codeassist.indexer.errors import CodeassistError, RootNotFound
 from codeassist.indexer.lock import IndexLock
+from codeassist.indexer.skipped_files import (
+    forget_skips,
+    remember_skip,
+    reset_if_settings_changed,
+    skipped_files,
+)
 from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
 
 __all__ = ["EMBED_BATCH", "VECTORS_NAME", "IndexReport", "LocalEngine", "index_repositories", "index_repository",
@@ -43,6 +49,11 @@ class IndexReport:
     chunks: int = 0
     chunks_written: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    # Ignore-file / [index] exclude lines git can never match with ("file:line: why: text"); they are
+    # skipped and the run goes on.
+    rule_problems: list[str] = field(default_factory=list)
+    # reason -> up to 5 of the paths left out for it, at discovery or read time ("repo:path" with repos)
+    skipped_examples: dict[str, list[str]] = field(default_factory=dict)
     fallbacks: list[str] = field(default_factory=list)
     embedding_model: str | None = None
     embedded: int = 0
@@ -144,6 +155,11 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
             listed: list[tuple[str, list[Any]]] = []
             for (name, _), discovery in zip(repos, discoveries, strict=True):
                 skipped.update({str(k): v for k, v in discovery.skipped.items()})
+                prefix = f"{name}:" if name else ""
+                report.rule_problems.extend(prefix + problem for problem in discovery.rule_problems)
+                for reason, paths in discovery.skipped_examples.items():
+                    examples = report.skipped_examples.setdefault(str(reason), [])
+                    examples.extend(prefix + p for p in paths[: 5 - len(examples)])
                 files = discovery.files
                 if only is not None:
                     wanted = set(only)
@@ -153,6 +169,7 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
             tick("discover", total, total)
             report.files_total = total
             _chunk_stage(store, listed, config, report, skipped, tick, runner)
+            wanted_only = set(only or ())
             for name, files in listed:
                 seen = {f.rel for f in files}
                 stale = [p for p in store.file_states(name) if p not in seen]
@@ -160,6 +177,8 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
                     wanted = set(only)
                     stale = [p for p in stale if p in wanted]
                 report.files_removed += store.delete_files(stale, name)
+                unlisted = [p for p in skipped_files(store.db, name) if p not in seen]
+                forget_skips(store.db, name, [p for p in unlisted if only is None or p in wanted_only])
             report.skipped = dict(sorted(skipped.items()))
             report.chunks = store.counts()["chunks"]
             if embed:
@@ -194,9 +213,15 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
                  report: IndexReport, skipped: Counter[str], tick: Progress, engine: Any) -> None:
     states: dict[tuple[str, str], Any] = {}
     works: list[ChunkWork] = []
+    # Files skipped for their content by an earlier run: the same reason holds until they change.
+    reset_if_settings_changed(store.db, config)
+    skip_keys: set[tuple[str, str]] = set()
+    still_skipped = 0
     for repo, files in listed:
         repo_states = store.file_states(repo)
         states.update({(repo, rel): state for rel, state in repo_states.items()})
+        repo_skips = skipped_files(store.db, repo)
+        skip_keys.update((repo, rel) for rel in repo_skips)
         # Files indexed before the symbol graph existed (or by an older extraction) are re-read for it.
         symbols_stale = store.symbol_stale_paths(repo)
         for f in files:
@@ -204,6 +229,12 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
             stale = f.rel in symbols_stale
             if state and state.size == f.size and state.mtime_ns == f.mtime_ns and not stale:
                 report.files_unchanged += 1
+                continue
+            known = repo_skips.get(f.rel)
+            if known is not None and (known.size, known.mtime_ns) == (f.size, f.mtime_ns):
+                skipped[known.reason] += 1
+                _add_example(report, known.reason, repo, f.rel)
+                still_skipped += 1
                 continue
             works.append(ChunkWork(str(f.path), f.rel, f.size, f.mtime_ns, f.language,
                                state.content_hash if state else None, repo, stale))
@@ -215,7 +246,7 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
     store.db.execute("BEGIN IMMEDIATE")
     try:
         for done_count, done in enumerate(engine.map_chunk(works, config), start=1):
-            _store_one(store, done, states, report, skipped, gone)
+            _store_one(store, done, states, report, skipped, gone, skip_keys)
             tick("chunk", done_count, len(works))
             if time.monotonic() - group_started > COMMIT_EVERY_SECONDS:
                 store.db.execute("COMMIT")
@@ -225,18 +256,29 @@ def _chunk_stage(store: Store, listed: Sequence[tuple[str, Sequence[Any]]], conf
         store.db.execute("COMMIT")  # what was fully written stays; the file in flight was not started
         raise
     store.db.execute("COMMIT")
-    report.files_total -= len(gone)
+    report.files_total -= len(gone) + still_skipped
     for repo, rel in gone:
         store.delete_files([rel], repo)
 
 
+def _add_example(report: IndexReport, reason: str, repo: str, rel: str) -> None:
+    examples = report.skipped_examples.setdefault(reason, [])
+    if len(examples) < 5:
+        examples.append(f"{repo}:{rel}" if repo else rel)
+
+
 def _store_one(store: Store, done: ChunkDone, states: dict, report: IndexReport, skipped: Counter[str],
-               gone: list[tuple[str, str]]) -> None:
+               gone: list[tuple[str, str]], skip_keys: set[tuple[str, str]]) -> None:
         work = done.work
         if done.skip is not None:
             skipped[done.skip] += 1
+            _add_example(report, done.skip, work.repo, work.rel)
             gone.append((work.repo, work.rel))  # previously indexed but now unreadable/binary/vanished
-        elif done.chunks is None:
+            remember_skip(store.db, work.repo, work.rel, work.size, work.mtime_ns, done.skip)
+            return
+        if (work.repo, work.rel) in skip_keys:  # skipped before, readable now
+            forget_skips(store.db, work.repo, [work.rel])
+        if done.chunks is None:
             report.files_unchanged += 1
             store.touch_file(states[(work.repo, work.rel)].id, work.size, work.mtime_ns)
             if done.symbols is not None:
@@ -247,7 +289,8 @@ def _store_one(store: Store, done: ChunkDone, states: dict, report: IndexReport,
             store.db.execute("SAVEPOINT file")
             try:
                 ids = store.replace_file(work.rel, size=work.size, mtime_ns=work.mtime_ns, digest=done.digest or "",
-                                         language=work.language, chunks=done.chunks, status=status, repo=work.repo)
+                                         language=done.language or work.language, chunks=done.chunks,
+                                         status=status, repo=work.repo)
                 if done.symbols is not None:
                     spans = [(cid, c.start_line, c.end_line) for cid, c in zip(ids, done.chunks, strict=True)]
                     store.replace_symbols(work.rel, done.symbols, spans, work.repo)

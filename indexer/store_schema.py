@@ -13,6 +13,8 @@ Tables
     imports(file_id, line, module, name, alias)   (see symbol_store.py)
     symbol_refs(file_id, chunk_id, name, line)   identifiers each chunk uses
     symbol_files(file_id, version)   which extraction version a file's symbol rows come from
+    skipped_files(repo, path, size, mtime_ns, reason)   files listed but skipped for their content
+        (binary, minified, too_large...), so they are neither re-read nor reported stale (skipped_files.py)
 """
 
 from __future__ import annotations
@@ -123,10 +125,25 @@ MIGRATIONS.append(
     """
 )
 
+# Files skipped for their content (binary, minified, ...), remembered with the reason so that they are
+# neither re-read nor reported stale until they change (indexer/skipped_files.py). After the symbol graph.
+MIGRATIONS.append(
+    """
+    CREATE TABLE skipped_files(
+        repo TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY(repo, path)
+    ) WITHOUT ROWID;
+    """
+)
+
 # The references clustered by file (WITHOUT ROWID: one b-tree fewer to write per reference). Every file's
 # symbols are re-extracted on the next index run to refill the table. Files by path alone: the graph
 # looks files up by path in any repository (the unique index leads with `repo`).
-MIGRATIONS.append(
+MIGRATIONS.append(  # after main's skipped_files migration
     """
     DROP TABLE symbol_refs;
     CREATE TABLE symbol_refs(

@@ -133,6 +133,10 @@ def _print_report(report: Any) -> None:
     )
     if report.fallbacks:
         click.echo(f"  parsed as plain text (parser gave up): {', '.join(report.fallbacks[:5])}")
+    for problem in getattr(report, "rule_problems", [])[:10]:
+        click.echo(f"  ignore rule skipped: {problem}", err=True)
+    for path in getattr(report, "skipped_examples", {}).get("bad_name", []):
+        click.echo(f"  file name is not UTF-8, skipped: {path}", err=True)
     if report.embedding_model:
         click.echo(f"  embedded: {report.embedded} of {report.chunks} chunks with {report.embedding_model} "
                    f"({report.newly_embedded} new)")
