@@ -140,10 +140,10 @@ MIGRATIONS.append(
     """
 )
 
-# The references clustered by file (WITHOUT ROWID: one b-tree fewer to write per reference). Every file's
-# symbols are re-extracted on the next index run to refill the table. Files by path alone: the graph
+# After skipped_files: the references clustered by file (WITHOUT ROWID: one b-tree fewer to write per
+# reference). Every file's symbols are re-extracted on the next index run to refill the table. Files by path alone: the graph
 # looks files up by path in any repository (the unique index leads with `repo`).
-MIGRATIONS.append(  # after main's skipped_files migration
+MIGRATIONS.append(
     """
     DROP TABLE symbol_refs;
     CREATE TABLE symbol_refs(
