@@ -193,7 +193,9 @@ def base_vectors() -> None:
         blobs = db.execute("SELECT vector FROM embeddings WHERE model_id = ?", (MODEL,)).fetchall()
         db.close()
         if len(blobs) >= 1000:
-            vectors = np.vstack([np.frombuffer(b[0], dtype=np.float32) for b in blobs])
+            from codeassist.indexer.embedding_cache import decode_vector
+
+            vectors = np.vstack([decode_vector(b[0]) for b in blobs])
     if vectors is None:
         from codeassist.indexer.embedders import document_text, make_embedder
         from codeassist.indexer.store import Store

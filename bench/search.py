@@ -27,22 +27,36 @@ import numpy as np
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
 
-from corpus import CACHE  # noqa: E402
-from retrieval import build  # noqa: E402
+from corpus import CACHE, build_corpus  # noqa: E402
+from retrieval_corpora import blank_python  # noqa: E402
 
 from codeassist.indexer import open_index  # noqa: E402
+from codeassist.indexer.embedding_cache import decode_vector  # noqa: E402
 from codeassist.indexer.model import Chunk  # noqa: E402
 from codeassist.indexer.pipeline import VECTORS_NAME, index_repository  # noqa: E402
 from codeassist.indexer.store import Store, text_hash  # noqa: E402
 from codeassist.indexer.vector_sync import sync_vectors  # noqa: E402
 
+SITE_PACKAGES = ("click", "rich", "pygls", "platformdirs", "pathspec")
+
+
+def doc_queries(corpus: Path) -> list[str]:
+    """First sentences of the corpus's function docstrings: realistic query texts."""
+    texts = []
+    for path in sorted(corpus.rglob("*.py")):
+        try:
+            texts += [text for text, *_ in blank_python(path.read_text(encoding="utf-8"))[1]]
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+    return texts
+
 
 def base_index() -> tuple[Path, Path]:
-    corpus = CACHE / "retrieval-corpus"
+    corpus = CACHE / "search-corpus"
     if not corpus.exists():
-        build(corpus)
-    index_dir = CACHE / "retrieval-index"
-    index_repository(corpus, index_dir)  # incremental: free when bench/retrieval.py already built it
+        build_corpus(SITE_PACKAGES, "search-corpus")
+    index_dir = CACHE / "search-index"
+    index_repository(corpus, index_dir)  # incremental: free after the first run
     return corpus, index_dir
 
 
@@ -75,7 +89,7 @@ def replicate(base_dir: Path, target: Path, size: int, seed: int = 7) -> None:
                 marked = f"{text}\n# copy {copy}" if copy else text
                 chunks.append(Chunk(start, end, kind, f"{symbol}_c{copy}" if (copy and symbol) else symbol,
                                     marked, clang))
-                vec = np.frombuffer(blob, dtype=np.float32)
+                vec = decode_vector(blob)
                 if copy:
                     vec = vec + rng.normal(0, 0.02, dim).astype(np.float32)
                     vec /= np.linalg.norm(vec)
@@ -129,9 +143,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--base", help="replicate this corpus of bench/retrieval.py (e.g. flask) instead of "
+                                       "indexing site-packages sources; its docstring queries are used")
     args = parser.parse_args()
-    corpus, base_dir = base_index()
-    queries = [q.text for q in build(CACHE / "retrieval-corpus")][:: 3][: args.queries]
+    if args.base:
+        from registry_corpora import CACHE as REGISTRY
+        from retrieval_corpora import CORPORA, build
+
+        corpus, base_dir = REGISTRY / "retrieval" / f"{args.base}-tree", REGISTRY / "retrieval" / f"{args.base}-index-nl"
+        spec = next(c for c in CORPORA if c.name == args.base)
+        queries = [q.text for q in build(spec, corpus) if q.kind == "doc"][: args.queries]
+    else:
+        corpus, base_dir = base_index()
+        queries = doc_queries(corpus)[:: 3][: args.queries]
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         target = CACHE / f"search-{size}"

@@ -3,7 +3,13 @@ terminal (`codeassist ask` / `chat`) and the language server (chat panel, explai
 
 Follow-ups retrieve with the conversation in mind: the search query is the new question plus the
 previous user question, so "and where is it called?" still finds the right code. History is kept
-within ``[context] history_tokens`` (oldest turns dropped first).
+within ``[context] history_tokens`` (oldest turns dropped first). Citations stay true across turns: the
+snippets of the earlier answers (`cited`) keep their numbers [1]..[n] in the follow-up's context, and
+freshly retrieved code is numbered after them (at most 3/4 of the budget goes to the earlier snippets;
+the oldest beyond that are dropped from the end, so kept numbers never shift).
+
+The model is reached through the role's fallback chain (`codeassist.llm_chain`): the Answer says which
+endpoint served it, which were skipped and whether it was cut (size cap or deadline).
 
 With no chat model configured, `answer_question` raises LLMNotConfigured before doing any work; callers
 fall back to showing the retrieved code (see `retrieve`).
@@ -16,12 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from codeassist.context import Context, Source, build_context, count_tokens
+from codeassist.context import Context, Snippet, Source, build_context, count_tokens, format_snippet
 from codeassist.definition_context import definition_hits
 from codeassist.errors import LLMNotConfigured
-from codeassist.llm import LLMClient
+from codeassist.llm_chain import LLMChain
 from codeassist.prompting import fence, render
-from codeassist.promptlog import PromptLog
 from codeassist.settings import Settings
 
 __all__ = ["Answer", "SelectionContext", "Source", "answer_question", "retrieval_query", "retrieve"]
@@ -50,10 +55,27 @@ class Answer:
     context: Context | None = None
     template: str = ""
     template_version: str = ""
+    # Which endpoint of the chain answered ("base_url (model)"), and [(endpoint, why)] for the others.
+    served_by: str = ""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # The answer stopped early: the size cap (server ignored max_tokens) or the deadline.
+    cut: bool = False
+    deadline_hit: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"answer": self.answer, "sources": [s.to_json() for s in self.sources], "model": self.model,
-                "usage": self.usage}
+                "usage": self.usage, "servedBy": self.served_by, "skipped": [list(s) for s in self.skipped],
+                "cut": self.cut}
+
+    @property
+    def cut_note(self) -> str:
+        """One line saying why the answer is incomplete, or ""."""
+        if self.deadline_hit:
+            return "(answer cut: the [chat] deadline passed before the model finished)"
+        if self.cut:
+            return (f"(answer cut at {len(self.answer):,} characters: the server did not stop at "
+                    f"[context] answer_tokens)")
+        return ""
 
 
 def retrieval_query(question: str, history: list[dict] | None = None, selection: SelectionContext | None = None) -> str:
@@ -77,6 +99,29 @@ def retrieve(question: str, *, searcher: Any, settings: Settings, history: list[
     hits += definition_hits(hits, searcher=searcher, selection=selection)  # one hop: what the code uses
     return build_context(hits, budget_tokens=settings.context.budget_tokens,
                          max_per_file=settings.search.max_hits_per_file)
+
+
+def keep_cited(fresh: Context, cited: list[Snippet], budget: int) -> Context:
+    """The earlier turns' snippets first, with their numbers, then the fresh ones that do not overlap them."""
+    kept: list[Snippet] = []
+    used = 0
+    for snip in cited:
+        cost = count_tokens(format_snippet(len(kept) + 1, snip)) + 2
+        if kept and used + cost > budget * 3 // 4:
+            break
+        kept.append(snip)
+        used += cost
+    for snip in fresh.snippets:
+        if any(k.path == snip.path and k.repo == snip.repo and k.start_line <= snip.end_line
+               and snip.start_line <= k.end_line for k in kept):
+            continue
+        cost = count_tokens(format_snippet(len(kept) + 1, snip)) + 2
+        if used + cost > budget:
+            continue
+        kept.append(snip)
+        used += cost
+    text = "\n\n".join(format_snippet(n, snip) for n, snip in enumerate(kept, start=1))
+    return Context(kept, [s.source for s in kept], used, text, fresh.dropped)
 
 
 def _trim_history(history: list[dict], budget: int) -> list[dict]:
@@ -133,20 +178,26 @@ def answer_question(
     template: str = "ask",
     on_delta: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
-    client: LLMClient | None = None,
+    client: Any = None,
+    cited: list[Snippet] | None = None,
 ) -> Answer:
     """Retrieve, render `template`, stream the model's answer (deltas to `on_delta`) and return it.
 
-    Raises LLMNotConfigured when no chat model is set and other LLMError subclasses when the endpoint
-    fails. Setting `cancel` closes the stream promptly; the partial answer comes back with cancelled=True.
+    `client`: an LLMChain or LLMClient (default: the [chat] chain). `cited`: the snippets earlier turns of
+    the conversation were given (their `Answer.context.snippets`), kept under the same numbers.
+    Raises LLMNotConfigured when no chat model is set, LLMChainFailed (or the one endpoint's LLMError)
+    when every endpoint fails. Setting `cancel` closes the stream promptly; the partial answer comes back
+    with cancelled=True.
     """
     if client is None:
         if not settings.chat.model:
             raise LLMNotConfigured("chat")
-        client = LLMClient(settings.chat, purpose="chat", log=PromptLog.from_settings(settings))
+        client = LLMChain.from_settings(settings, "chat")
     elif not client.model:
         raise LLMNotConfigured(client.purpose)
     context = retrieve(question, searcher=searcher, settings=settings, history=history, selection=selection)
+    if cited:
+        context = keep_cited(context, cited, settings.context.budget_tokens)
     prompt = render(template, **_prompt_variables(question, context, extra_context, selection, settings))
     messages = list(prompt.messages or [{"role": "user", "content": prompt.text or ""}])
     past = _trim_history(history or [], settings.context.history_tokens)
@@ -179,4 +230,6 @@ def answer_question(
     finally:
         finished.set()
     return Answer(stream.text, context.sources, stream.model, stream.usage, stream.cancelled, context,
-                  prompt.template, prompt.version)
+                  prompt.template, prompt.version, served_by=getattr(stream, "served_by", ""),
+                  skipped=list(getattr(stream, "skipped", [])), cut=stream.cut,
+                  deadline_hit=getattr(stream, "deadline_hit", False))

@@ -205,13 +205,12 @@ def propose_edit(
     (the answer does not parse, breaks the file's syntax or would write a redaction placeholder; its
     `proposed` holds the model's text). A set `cancel` stops the stream; the proposal then has
     cancelled=True and nothing to apply."""
-    from codeassist.llm import LLMClient
-    from codeassist.promptlog import PromptLog
+    from codeassist.llm_chain import LLMChain
 
     if client is None:
         if not settings.chat.model:
             raise LLMNotConfigured("chat")
-        client = LLMClient(settings.chat, purpose="chat", log=PromptLog.from_settings(settings))
+        client = LLMChain.from_settings(settings, "chat")  # the [chat] fallback chain
     messages, context, prompt = build_edit_messages(req, searcher=searcher, settings=settings)
     original = req.text[req.region.start:req.region.end]
     if cancel is not None and cancel.is_set():

@@ -73,3 +73,12 @@ class LLMMalformedResponse(LLMError):
 
 class LLMServerError(LLMError):
     """Any other HTTP error status from the endpoint (5xx, unexpected 4xx)."""
+
+
+class LLMChainFailed(LLMError):
+    """Every endpoint of a role's fallback chain was skipped or failed. `failures` holds
+    ``(endpoint label, what happened)`` in chain order; the message lists them all."""
+
+    def __init__(self, message: str, failures: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.failures = failures or []

@@ -15,8 +15,6 @@ Each request is written to the prompt log (when one is given) once it has finish
 
 from __future__ import annotations
 
-import email.utils
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +35,7 @@ from codeassist.errors import (
     LLMTimeout,
     LLMUnreachable,
 )
+from codeassist.llm_wire import compatible_params, retry_after, server_message, shutdown_socket
 from codeassist.promptlog import LogEntry, PromptLog
 from codeassist.redact import redact, redact_text
 from codeassist.settings import EndpointSettings
@@ -45,14 +44,27 @@ from codeassist.settings import EndpointSettings
 _PLACEHOLDER_KEY = "no-key"
 
 
+# A streamed answer stops being read past this many characters per token of its max_tokens budget:
+# generous for real text (code averages 3-4), tight enough that a server ignoring max_tokens cannot flood.
+CHARS_PER_TOKEN_CAP = 6
+
+
 class LLMClient:
-    def __init__(self, endpoint: EndpointSettings, *, purpose: str = "chat", log: PromptLog | None = None) -> None:
+    """One OpenAI-compatible endpoint. `redact_prompts=False` only for a loopback endpoint the user marked
+    local and allowed unredacted text (see `codeassist.llm_chain`); everything else is redacted."""
+
+    def __init__(self, endpoint: EndpointSettings, *, purpose: str = "chat", log: PromptLog | None = None,
+                 redact_prompts: bool = True) -> None:
         self.endpoint = endpoint
         self.purpose = purpose
         self.model: str = endpoint.model
         self.log = log
+        self.redact_prompts = redact_prompts
         self._client: openai.OpenAI | None = None
         self._lock = threading.Lock()
+
+    def _clean(self, text: str) -> str:
+        return redact(text).text if self.redact_prompts else text
 
     # -- plumbing ---------------------------------------------------------------------------
     def _openai(self) -> openai.OpenAI:
@@ -83,9 +95,13 @@ class LLMClient:
         max_tokens: int | None = None,
         temperature: float = 0.2,
         stop: list[str] | None = None,
+        timeout: float | None = None,
+        log_extra: dict[str, Any] | None = None,
     ) -> TextStream:
+        """Stream a chat answer. `timeout` (s) replaces the endpoint's for this request and turns off the
+        openai client's own retries (the fallback chain does them, inside its deadline)."""
         self._require_model()
-        clean = [{**m, "content": redact(m["content"]).text} if isinstance(m.get("content"), str) else m
+        clean = [{**m, "content": self._clean(m["content"])} if isinstance(m.get("content"), str) else m
                  for m in messages]
         params: dict[str, Any] = {"model": self.model, "messages": clean, "temperature": temperature}
         if max_tokens:
@@ -93,7 +109,7 @@ class LLMClient:
         if stop:
             params["stop"] = stop
         return self._start("chat", params, template, template_version,
-                           lambda p: self._openai().chat.completions.create(**p))
+                           lambda p: self._openai_for(timeout).chat.completions.create(**p), max_tokens, log_extra)
 
     def complete_stream(
         self,
@@ -105,16 +121,23 @@ class LLMClient:
         max_tokens: int = 128,
         temperature: float = 0.0,
         stop: list[str] | None = None,
+        timeout: float | None = None,
+        log_extra: dict[str, Any] | None = None,
     ) -> TextStream:
+        """Stream a text completion (FIM); `timeout` as in `chat_stream`."""
         self._require_model()
-        params: dict[str, Any] = {"model": self.model, "prompt": redact(prompt).text,
+        params: dict[str, Any] = {"model": self.model, "prompt": self._clean(prompt),
                                   "max_tokens": max_tokens, "temperature": temperature}
         if suffix is not None:
-            params["suffix"] = redact(suffix).text
+            params["suffix"] = self._clean(suffix)
         if stop:
             params["stop"] = stop
         return self._start("completion", params, template, template_version,
-                           lambda p: self._openai().completions.create(**p))
+                           lambda p: self._openai_for(timeout).completions.create(**p), max_tokens, log_extra)
+
+    def _openai_for(self, timeout: float | None) -> openai.OpenAI:
+        client = self._openai()
+        return client if timeout is None else client.with_options(timeout=max(timeout, 0.05), max_retries=0)
 
     def list_models(self, *, timeout: float | None = None) -> list[str]:
         client = self._openai()
@@ -128,17 +151,20 @@ class LLMClient:
             raise self._malformed(err) from None
 
     def _start(self, kind: str, params: dict[str, Any], template: str, version: str,
-               create: Callable[[dict[str, Any]], Any]) -> TextStream:
+               create: Callable[[dict[str, Any]], Any], max_tokens: int | None,
+               log_extra: dict[str, Any] | None) -> TextStream:
+        # The log stores redacted text even when a local endpoint was sent the original.
+        logged = params if self.redact_prompts else _redacted_params(params)
         entry = LogEntry(purpose=self.purpose, endpoint=redact_text(self.endpoint.base_url), model=self.model,
-                         request={k: v for k, v in params.items() if k != "model"},
-                         template=template, template_version=version)
+                         request={k: v for k, v in logged.items() if k != "model"},
+                         template=template, template_version=version, **(log_extra or {}))
         started = time.monotonic()
         params = {**params, "stream": True, "stream_options": {"include_usage": True}}
         try:
             try:
                 raw = create(params)
             except openai.BadRequestError as err:
-                retry = _compatible_params(params, str(err))
+                retry = compatible_params(params, str(err))
                 if retry is None:
                     raise
                 raw = create(retry)
@@ -146,7 +172,8 @@ class LLMClient:
             mapped = self.map_error(err)
             self._record(entry, started, status="error", error=str(mapped))
             raise mapped from None
-        return TextStream(self, kind, raw, entry, started)
+        cap = max_tokens * CHARS_PER_TOKEN_CAP if max_tokens else None
+        return TextStream(self, kind, raw, entry, started, max_chars=cap)
 
     def _record(self, entry: LogEntry, started: float, **values: Any) -> None:
         if self.log is None:
@@ -180,7 +207,7 @@ class LLMClient:
         if not isinstance(err, openai.APIStatusError):
             return self._malformed(err)
         status = err.status_code
-        server_says = _server_message(err)
+        server_says = server_message(err)
         if status in (401, 403):
             return LLMAuthError(
                 f"{where} rejected the API key (HTTP {status}: {server_says}). Set OPENAI_API_KEY, or "
@@ -189,12 +216,12 @@ class LLMClient:
         if status == 404:
             return LLMModelNotFound(f"{where} has no model '{self.model}' (HTTP 404). {self._model_hint()}")
         if status == 429:
-            retry_after = _retry_after(err)
-            when = f"in {retry_after:g} s" if retry_after is not None else "in a minute"
+            wait = retry_after(err)
+            when = f"in {wait:g} s" if wait is not None else "in a minute"
             return LLMRateLimited(
                 f"{where} is rate limiting requests (HTTP 429, after {self.endpoint.max_retries} retries): "
                 f"{server_says}. Try again {when}, or raise [{self.purpose}] max_retries.",
-                retry_after,
+                wait,
             )
         code = str(getattr(err, "code", "") or "")
         lowered = server_says.lower()
@@ -227,64 +254,28 @@ class LLMClient:
                 f"(env {self._env('model')}) to one of them.")
 
 
-def _compatible_params(params: dict[str, Any], complaint: str) -> dict[str, Any] | None:
-    """What to retry with once after a 400, or None: some servers reject stream_options
-    (usage is then unknown), and newer OpenAI models want max_completion_tokens instead of max_tokens."""
-    if "stream_options" in complaint and "stream_options" in params:
-        return {k: v for k, v in params.items() if k != "stream_options"}
-    if "max_completion_tokens" in complaint and "max_tokens" in params:
-        fixed = {k: v for k, v in params.items() if k != "max_tokens"}
-        fixed["max_completion_tokens"] = params["max_tokens"]
-        return fixed
-    return None
-
-
-def _server_message(err: openai.APIStatusError) -> str:
-    body = err.body
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        body = body["error"]
-    message = body.get("message") if isinstance(body, dict) else None
-    if message:
-        return " ".join(str(message).split())[:300].rstrip(".")
-    return err.response.reason_phrase or "error"
-
-
-def _retry_after(err: openai.APIStatusError) -> float | None:
-    headers = err.response.headers
-    if headers.get("retry-after-ms"):
-        try:
-            return float(headers["retry-after-ms"]) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-def _shutdown_socket(raw: Any) -> None:
-    """Wake a read blocked in another thread: closing the response alone does not interrupt recv()."""
-    try:
-        network_stream = raw.response.extensions.get("network_stream")
-        sock = network_stream.get_extra_info("socket") if network_stream is not None else None
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except Exception:  # noqa: BLE001 - best effort; the response is closed right after
-        pass
+def _redacted_params(params: dict[str, Any]) -> dict[str, Any]:
+    out = dict(params)
+    if isinstance(out.get("prompt"), str):
+        out["prompt"] = redact(out["prompt"]).text
+    if isinstance(out.get("suffix"), str):
+        out["suffix"] = redact(out["suffix"]).text
+    if isinstance(out.get("messages"), list):
+        out["messages"] = [{**m, "content": redact(m["content"]).text} if isinstance(m.get("content"), str)
+                           else m for m in out["messages"]]
+    return out
 
 
 class TextStream:
     """The text of one streamed answer. Iterate (inside ``with``) for the deltas, in order.
 
     `close()` aborts the HTTP request and may be called from another thread; iteration then stops
-    at the next chunk boundary and `cancelled` is true.
+    at the next chunk boundary and `cancelled` is true. Past `max_chars` characters the stream stops
+    reading (the server ignored max_tokens): the text is cut there and `cut` is true.
     """
 
-    def __init__(self, client: LLMClient, kind: str, raw: Any, entry: LogEntry, started: float) -> None:
+    def __init__(self, client: LLMClient, kind: str, raw: Any, entry: LogEntry, started: float,
+                 max_chars: int | None = None) -> None:
         self._client = client
         self._kind = kind
         self._raw = raw
@@ -298,7 +289,11 @@ class TextStream:
         self.usage: dict | None = None
         self.finish_reason: str | None = None
         self.cancelled = False
+        self.cut = False
+        self.max_chars = max_chars
+        self._size = 0
         self.model: str = client.model
+        self.endpoint: str = client.endpoint.base_url
 
     @property
     def text(self) -> str:
@@ -317,7 +312,7 @@ class TextStream:
         if not self._done:
             self.cancelled = True
         if not self._done:
-            _shutdown_socket(self._raw)
+            shutdown_socket(self._raw)
         try:
             self._raw.close()
         except Exception:  # noqa: BLE001 - closing a half-dead connection may fail; it is closed either way
@@ -331,6 +326,9 @@ class TextStream:
                 if self._closed:
                     break
                 yield from self._take(chunk)
+                if self.cut:
+                    self._stop_reading()
+                    return
         except openai.APIError as err:
             if self._closed:
                 return
@@ -370,8 +368,26 @@ class TextStream:
             if piece:
                 if self._first_token is None:
                     self._first_token = time.monotonic()
-                self._parts.append(piece)
-                yield piece
+                if self.max_chars is not None and self._size + len(piece) > self.max_chars:
+                    piece = piece[: self.max_chars - self._size]
+                    self.cut = True
+                self._size += len(piece)
+                if piece:
+                    self._parts.append(piece)
+                    yield piece
+                if self.cut:
+                    return
+
+    def _stop_reading(self) -> None:
+        """Past the size cap: log the cut answer as finished and drop the connection."""
+        self.finish_reason = "client_size_cap"
+        self._finish("ok")
+        self._closed = True
+        shutdown_socket(self._raw)
+        try:
+            self._raw.close()
+        except Exception:  # noqa: BLE001 - the connection is being dropped on purpose
+            pass
 
     def _fail(self, error: LLMError) -> None:
         self._finish("error", str(error))

@@ -3,8 +3,10 @@
 The database lives at ``platformdirs.user_data_dir("codeassist")/log.db`` (WAL; numbered migrations run
 on open, the way simonw/llm does it). Each row holds what was sent (already redacted by the client),
 what came back, the template name and version, model, endpoint, latency, token counts and the outcome
-(``ok``, ``cancelled``, ``error``). ``log = false`` in the settings turns it off (`PromptLog.from_settings`
-returns None). Writes open a short-lived connection, so one log can be shared across threads.
+(``ok``, ``cancelled``, ``error``), which endpoint of the fallback chain it was and why earlier ones were
+skipped; plus the suggestion events (shown, accepted, partially accepted, dismissed) behind `codeassist
+stats`. Nothing here is ever sent anywhere. ``log = false`` in the settings turns it all off
+(`PromptLog.from_settings` returns None); ``[log] max_days`` / ``max_mb`` bound its size. Writes open a short-lived connection, so one log can be shared across threads.
 """
 
 from __future__ import annotations
@@ -39,7 +41,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX requests_ts ON requests (ts);
     """,
+    # 2: the fallback chain (which endpoint of the chain, which user request, why others were skipped) and
+    # suggestion events (shown / accepted / partial / dismissed) for `codeassist stats`
+    """
+    ALTER TABLE requests ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE requests ADD COLUMN chain_position INTEGER;
+    ALTER TABLE requests ADD COLUMN skipped TEXT NOT NULL DEFAULT '';
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        suggestion_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        chars INTEGER
+    );
+    CREATE INDEX events_ts ON events (ts);
+    CREATE INDEX events_suggestion ON events (suggestion_id);
+    """,
 ]
+
+EVENT_KINDS = ("shown", "accepted", "partial", "dismissed")
 
 
 @dataclass(slots=True)
@@ -58,6 +79,12 @@ class LogEntry:
     finish_reason: str | None = None
     status: str = "ok"
     error: str = ""
+    # One user-facing request may make several rows (one per endpoint tried): they share request_id.
+    request_id: str = ""
+    # 0 = the section's own endpoint, 1.. = its fallbacks; None = not through a chain.
+    chain_position: int | None = None
+    # "endpoint: reason; ..." for the endpoints skipped or failed before this one.
+    skipped: str = ""
     ts: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime()))
 
 
@@ -68,13 +95,22 @@ def default_log_path() -> Path:
 
 
 class PromptLog:
-    def __init__(self, path: Path | None = None) -> None:
+    """The log database. `max_days` / `max_mb` (0 = no limit) are applied once per process, on the
+    first write or read."""
+
+    def __init__(self, path: Path | None = None, *, max_days: int = 0, max_mb: int = 0) -> None:
         self.path = Path(path) if path else default_log_path()
+        self.max_days = max_days
+        self.max_mb = max_mb
         self._migrated = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> PromptLog | None:
-        return cls() if getattr(settings, "log", True) else None
+        """None when `log = false` (nothing is recorded: no requests, no metrics)."""
+        log = getattr(settings, "log", True)
+        if not log:
+            return None
+        return cls(max_days=getattr(log, "max_days", 0), max_mb=getattr(log, "max_mb", 0))
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +120,44 @@ class PromptLog:
             conn.execute("PRAGMA journal_mode=WAL")
             migrate(conn)
             self._migrated = True
+            self._apply_retention(conn)
         return conn
+
+    def _apply_retention(self, conn: sqlite3.Connection) -> None:
+        if self.max_days:
+            cutoff = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - self.max_days * 86400))
+            with conn:
+                conn.execute("DELETE FROM requests WHERE ts < ?", (cutoff,))
+                conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,))
+        if self.max_mb and self.path.stat().st_size > self.max_mb * 1_000_000:
+            # Drop the oldest half of the rows and give the space back (rare: only past the limit).
+            with conn:
+                for table in ("requests", "events"):
+                    conn.execute(f"DELETE FROM {table} WHERE id <= (SELECT (MIN(id) + MAX(id)) / 2 FROM {table})")
+            conn.execute("VACUUM")
+
+    def record_event(self, suggestion_id: str, kind: str, *, source: str = "", chars: int | None = None) -> None:
+        """A suggestion event: `kind` is one of EVENT_KINDS (ValueError otherwise)."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"event kind must be one of {', '.join(EVENT_KINDS)}, got {kind!r}")
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
+        conn = self._connect()
+        try:
+            with conn:
+                conn.execute("INSERT INTO events (ts, suggestion_id, kind, source, chars) VALUES (?, ?, ?, ?, ?)",
+                             (ts, suggestion_id, kind, source, chars))
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query (for `codeassist stats`); [] when there is no log yet."""
+        if not self.path.exists():
+            return []
+        conn = self._connect()
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
 
     def record(self, entry: LogEntry) -> None:
         row = {name: getattr(entry, name) for name in LogEntry.__slots__}

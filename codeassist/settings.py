@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.errors import ConfigError
+from codeassist.llmops_settings import FallbackEndpoint, LogSettings  # noqa: F401  (part of the settings object)
 
 REPO_CONFIG_NAME = ".codeassist.toml"
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -48,10 +49,27 @@ class EndpointSettings:
     api_key_env: str = ""
     timeout: float = 60.0
     max_retries: int = 2
+    # The rest of the fallback chain, in order (see FallbackEndpoint).
+    fallbacks: list[FallbackEndpoint] = field(default_factory=list)
+    # Seconds a failed endpoint of the chain is skipped before it is probed again (doubles while it
+    # keeps failing, up to 10x).
+    backoff_seconds: float = 30.0
+    # This endpoint is a server on this machine (loopback only); see FallbackEndpoint.local.
+    local: bool = False
+    # false: prompts to endpoints marked local (on loopback) are not redacted. Default: every endpoint
+    # gets redacted text.
+    redact_local: bool = True
 
     @property
     def configured(self) -> bool:
         return bool(self.model)
+
+
+@dataclass(slots=True)
+class ChatSettings(EndpointSettings):
+    # One overall deadline, in seconds, for a user-facing answer: every attempt and every endpoint of the
+    # chain share it (retries included).
+    deadline: float = 120.0
 
 
 @dataclass(slots=True)
@@ -104,7 +122,8 @@ class ContextSettings:
     history_tokens: int = 2_000
     # Tokens of piped stdin / editor selection kept as extra context.
     extra_tokens: int = 4_000
-    # Upper bound on the answer's length.
+    # Upper bound on the answer's length; the client also stops reading at ~6 characters per token
+    # (a server that ignores max_tokens cannot flood the terminal or the editor).
     answer_tokens: int = 1_500
 
 
@@ -116,14 +135,14 @@ class SearchSettings:
 
 @dataclass(slots=True)
 class Settings:
-    chat: EndpointSettings = field(default_factory=EndpointSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     embeddings: EmbeddingsSettings = field(default_factory=EmbeddingsSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     context: ContextSettings = field(default_factory=ContextSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
-    # The prompt log (codeassist log); false turns it off.
-    log: bool = True
+    # The prompt log and local metrics (codeassist log / stats); `log = false` turns them off.
+    log: LogSettings = field(default_factory=LogSettings)
     # Not settable: where the values came from, for `config show`.
     root: str = ""
     sources: list[str] = field(default_factory=list)
@@ -134,8 +153,9 @@ class Settings:
 
         data = asdict(self)
         for section in ENDPOINT_SECTIONS:
-            data[section]["api_key"] = mask_key(data[section]["api_key"])
-            data[section]["base_url"] = redact_text(data[section]["base_url"])  # user:pass@host URLs
+            for endpoint in [data[section], *data[section]["fallbacks"]]:
+                endpoint["api_key"] = mask_key(endpoint["api_key"])
+                endpoint["base_url"] = redact_text(endpoint["base_url"])  # user:pass@host URLs
         return data
 
 
@@ -143,7 +163,7 @@ _INTERNAL = {"root", "sources"}
 _ALIASES = {
     "CODEASSIST_INDEX_DIR": ("index", "index_dir"),
     "CODEASSIST_EMBED_MODEL": ("embeddings", "model_path"),
-    "CODEASSIST_LOG": ("log",),
+    "CODEASSIST_LOG": ("log", "enabled"),
 }
 _POSITIVE = {"timeout", "max_file_bytes", "max_chunk_chars", "k", "max_hits_per_file", "budget_tokens",
              "max_tokens", "answer_tokens"}
@@ -227,8 +247,13 @@ def _merge(target: Any, data: Mapping[str, Any], source: str, explicit: set[tupl
             raise ConfigError(f"{source}: unknown key '{dotted}'.{hint} Valid keys here: {valid}.")
         current = getattr(target, key)
         if is_dataclass(current):
+            if isinstance(value, bool) and hasattr(current, "enabled"):  # `log = false` for [log] enabled
+                current.enabled = value
+                explicit.add((*prefix, key, "enabled"))
+                continue
             if not isinstance(value, Mapping):
-                raise ConfigError(f"{source}: '{dotted}' must be a table ([{dotted}]), got {_kind(value)}.")
+                wanted = "true or false, or a table" if hasattr(current, "enabled") else "a table"
+                raise ConfigError(f"{source}: '{dotted}' must be {wanted} ([{dotted}]), got {_kind(value)}.")
             _merge(current, value, source, explicit, (*prefix, key))
             continue
         setattr(target, key, _coerce(value, hints[key], source, dotted))
@@ -243,6 +268,16 @@ def _kind(value: Any) -> str:
 def _coerce(value: Any, hint: Any, source: str, dotted: str) -> Any:
     key = dotted.rsplit(".", 1)[-1]
     origin = typing.get_origin(hint)
+    item_type = (typing.get_args(hint) or (None,))[0]
+    if origin is list and is_dataclass(item_type):  # [[section.fallbacks]]: a list of tables
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            raise ConfigError(f"{source}: '{dotted}' must be a list of tables ([[{dotted}]]), got {_kind(value)}.")
+        items = []
+        for i, table in enumerate(value):
+            item = item_type()
+            _merge(item, table, source, set(), (f"{dotted}[{i}]",))
+            items.append(item)
+        return items
     if origin is list or hint is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{source}: '{dotted}' must be a list of strings, got {_kind(value)}.")
@@ -277,7 +312,10 @@ def _env_names() -> dict[str, tuple[str, ...]]:
         value = getattr(defaults, section.name)
         if not is_dataclass(value):
             continue
+        hints = typing.get_type_hints(type(value))
         for f in fields(value):
+            if is_dataclass((typing.get_args(hints[f.name]) or (None,))[0]):
+                continue  # lists of tables have no variable
             names.setdefault(f"CODEASSIST_{section.name}_{f.name}".upper(), (section.name, f.name))
     return names
 
@@ -342,6 +380,13 @@ def _apply_openai_defaults(settings: Settings, env: Mapping[str, str], explicit:
                 endpoint.api_key = env.get(endpoint.api_key_env, "")
             if not endpoint.api_key:
                 endpoint.api_key = env.get("OPENAI_API_KEY", "")
+        for fallback in endpoint.fallbacks:
+            hosted = not fallback.base_url
+            fallback.base_url = fallback.base_url or base_url
+            if not fallback.api_key and fallback.api_key_env:
+                fallback.api_key = env.get(fallback.api_key_env, "")
+            if not fallback.api_key and hosted:
+                fallback.api_key = env.get("OPENAI_API_KEY", "")
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
@@ -365,6 +410,8 @@ def apply_camel_case(options: Mapping[str, Any]) -> dict[str, Any]:
             existing = node.get(parts[-1])
             converted = apply_camel_case(value)
             node[parts[-1]] = {**existing, **converted} if isinstance(existing, dict) else converted
+        elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):  # [{"baseUrl": ...}]
+            node[parts[-1]] = [apply_camel_case(v) if isinstance(v, Mapping) else v for v in value]
         else:
             node[parts[-1]] = value
     return out

@@ -6,8 +6,9 @@
     for hit in index.search("where are retries configured", k=5, lang="python"):
         print(hit.path, hit.start_line, hit.symbol, hit.score)
 
-Hybrid search = FTS5 BM25 top-n and FAISS top-n fused by reciprocal rank fusion, overlapping ranges
-of one file deduped, hits per file capped. While dense coverage is incomplete (embedding still running,
+Hybrid search = FTS5 BM25 top-n and FAISS top-n, fused and re-ranked by `ranking.py` (score-normalised
+weighted fusion, file-role priors, a second stage, the exact-symbol rule), overlapping ranges of one
+file deduped, hits per file capped. While dense coverage is incomplete (embedding still running,
 or no embedding model available) search works lexically and `SearchResults.coverage` says so.
 An `Index` may be used from several threads; a lock serializes access to its SQLite connection.
 The index can be rewritten by `codeassist index` while it is open: SQLite WAL gives readers a
@@ -27,7 +28,16 @@ from codeassist.indexer.embed_stage import VECTORS_NAME
 from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
 from codeassist.indexer.graph_api import GraphMixin
 from codeassist.indexer.model import Hit
-from codeassist.indexer.search import Filters, dedupe_and_cap, reciprocal_rank_fusion
+from codeassist.indexer.ranking import (
+    ROLE_FACTORS,
+    CandidateInfo,
+    RankingOptions,
+    defined_name,
+    fuse,
+    query_shape,
+    rank,
+)
+from codeassist.indexer.search import Filters, dedupe_and_cap
 from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
 
 log = logging.getLogger(__name__)
@@ -91,6 +101,7 @@ class Index(GraphMixin):
         self._lock = threading.RLock()
         self._dense = _Dense(embedder=embedder)
         self._counts_cache: tuple[int, tuple[int, str | None, int]] | None = None
+        self.ranking = RankingOptions()  # replaced by bench/retrieval.py's ablations
 
     def close(self) -> None:
         with self._lock:
@@ -153,7 +164,7 @@ class Index(GraphMixin):
         with self._lock:
             rows = self._store.chunks_of_file(path, repo)
         return [Hit(r.path, r.start_line, r.end_line, r.symbol, r.kind, r.language or "", 0.0, r.text, r.id,
-                    repo=r.repo) for r in rows]
+                    repo=r.repo, header=r.header) for r in rows]
 
     def repos(self) -> dict[str, str]:
         """name -> root of the repositories of a multi-repository index ({} for a single one)."""
@@ -173,11 +184,17 @@ class Index(GraphMixin):
         max_per_file: int | None = 3,
         exclude_ranges: list[tuple[str, int, int]] | None = None,
         repo: str | list[str] | None = None,
+        include_tests: bool = False,
+        exclude: str | list[str] | None = None,
     ) -> SearchResults:
         """Best chunks for a natural-language question or a code fragment, best first.
 
         k <= 0 gives no hits; k is capped at MAX_K. Queries longer than MAX_QUERY_CHARS are cut
-        (a pasted file is still a fine query: its first few thousand characters decide).
+        (a pasted file is still a fine query: its first few thousand characters decide). A query with
+        nothing searchable in it (only punctuation) gives no hits, never an error.
+        `path` / `exclude`: globs the hit's path must / must not match (gitignore-like).
+        `include_tests`: rank test and fixture files like source (by default they rank below it, as do
+        documentation, examples and generated files, unless the query names them: "the tests of ...").
         `exclude_ranges`: (path, start, end) ranges to leave out (the cursor's own chunk).
         `repo`: in an index of several repositories, only these repositories (names as on `Hit.repo`).
         """
@@ -188,34 +205,43 @@ class Index(GraphMixin):
         coverage = self._coverage(mode)
         if k <= 0 or not query.strip():
             return SearchResults([], coverage, mode)
-        filters = Filters.make(lang=lang, kind=kind, path=path, repo=repo)
+        filters = Filters.make(lang=lang, kind=kind, path=path, repo=repo, exclude=exclude)
         n = max(CANDIDATES, k * 3)
         if filters.active or exclude_ranges:
             n = max(n, FILTERED_CANDIDATES)
-        lists: dict[str, list[int]] = {}
+        shape = query_shape(query)
         # The query embedding (numpy, releases the GIL) runs on another core while FTS5 (which also
         # releases it) ranks: a hybrid query costs about the slower of the two, not their sum.
         embedding = None
         if mode in ("hybrid", "dense") and coverage.dense:
             embedding = _query_pool().submit(self._dense.embedder.embed_query, query)
+        lexical: list[tuple[int, float]] = []
         with self._lock:
             if mode in ("hybrid", "lexical"):
-                lists["lexical"] = [cid for cid, _ in self._store.lexical_search(query, n)]
-        if embedding is not None:
-            lists["dense"] = self._dense_ids(embedding.result(), n)
-        fused = reciprocal_rank_fusion(lists)
+                lexical = self._store.lexical_search(query, n)
+                if self.ranking.exact_symbol:
+                    lexical += _exact_candidates(self._store, shape, {cid for cid, _ in lexical}, lexical)
+        dense = self._dense_scored(embedding.result(), n) if embedding is not None else []
+        scores, found_by = fuse(lexical, dense, shape, self.ranking)
         with self._lock:
-            rows = self._store.chunk_rows([cid for cid, _, _ in fused])
-        hits: list[Hit] = []
-        for cid, score, found_by in fused:
-            row = rows.get(cid)
-            if row is None or not filters.accepts(row.path, row.language, row.kind, row.repo):
+            rows = self._store.chunk_rows(list(scores))
+        infos = {}
+        for cid, row in rows.items():
+            if not filters.accepts(row.path, row.language, row.kind, row.repo):
                 continue
             if exclude_ranges and any(p == row.path and s <= row.end_line and row.start_line <= e
                                       for p, s, e in exclude_ranges):
                 continue
-            hits.append(Hit(row.path, row.start_line, row.end_line, row.symbol, row.kind, row.language or "",
-                            round(score, 6), row.text, row.id, repo=row.repo, sources=found_by))
+            infos[cid] = CandidateInfo(row.path, row.symbol, row.kind)
+        # A path filter chose the files: it asks for whatever roles they have.
+        spared = set(ROLE_FACTORS) if filters.path else ({"test"} if include_tests else set())
+        references = None
+        if self.ranking.graph_prior:
+            names = [defined_name(infos[cid].symbol) for cid in sorted(infos, key=lambda c: -scores[c])[:50]]
+            with self._lock:
+                references = self._store.reference_counts(names)
+        ranked = rank(scores, infos, shape, self.ranking, include_roles=spared, references=references)
+        hits = [_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked]
         return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
 
     def _counts(self) -> tuple[int, str | None, int]:
@@ -267,9 +293,28 @@ class Index(GraphMixin):
             dense.mtime_ns = mtime
         return True
 
-    def _dense_ids(self, vector: Any, n: int) -> list[int]:
-        _, ids = self._dense.index.search(vector, n)
-        return [int(i) for i in ids if i >= 0]
+    def _dense_scored(self, vector: Any, n: int) -> list[tuple[int, float]]:
+        scores, ids = self._dense.index.search(vector, n)
+        return [(int(i), float(s)) for s, i in zip(scores, ids, strict=True) if i >= 0]
+
+
+def _hit(row: Any, score: float, found_by: list[str]) -> Hit:
+    return Hit(row.path, row.start_line, row.end_line, row.symbol, row.kind, row.language or "",
+               round(score, 6), row.text, row.id, repo=row.repo, sources=found_by, header=row.header)
+
+
+def _exact_candidates(store: Store, shape: Any, seen: set[int],
+                      lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Chunks defining a name the query spells out, that BM25's top n missed (a name defined in
+    hundreds of files, or a query whose other words outweigh it); scored as the weakest lexical hit."""
+    floor = min((score for _, score in lexical), default=0.0)
+    extra: list[tuple[int, float]] = []
+    for name in sorted(shape.names)[:4]:
+        for cid in store.symbol_search(name, 20):
+            if cid not in seen:
+                seen.add(cid)
+                extra.append((cid, floor))
+    return extra
 
 
 _POOL: ThreadPoolExecutor | None = None

@@ -21,6 +21,8 @@ from tree_sitter import Node
 
 # A piece of a chunk: 0-based inclusive rows and the exact text.
 Piece = tuple[int, int, str]
+# A run of rows below max_chars // _SMALL_FRACTION waiting to be emitted joins the next piece instead.
+_SMALL_FRACTION = 8
 
 
 class SourceLines:
@@ -171,9 +173,11 @@ def split_range(lines: SourceLines, start: int, end: int, node: Node | None, max
                 emit(*pending)
             pending = (first, last)
             continue
-        if pending is not None:
+        if pending is not None and (first == last or lines.size(*pending) > max_chars // _SMALL_FRACTION):
             emit(*pending)
             pending = None
+        # A small pending run (a signature line, a label, a comment) is kept to open the first piece of
+        # the big span below instead of becoming a fragment of its own.
         if first == last:
             pieces.extend(split_line(lines, first, max_chars))
             continue

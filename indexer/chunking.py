@@ -114,11 +114,12 @@ def chunk_source(source: bytes, language: str | None, config: IndexConfig | None
     definitions, leading = _read_matches(matches, source, lines)
     top = _nest(definitions, info, source)
     _attach_leading(top, lines, info, leading)
-    pieces = _layout(top, tree.root_node, lines, info, max(1, config.max_chunk_chars))
+    headers: dict[int, str] = {}
+    pieces = _layout(top, tree.root_node, lines, info, max(1, config.max_chunk_chars), headers)
     pieces.sort(key=lambda piece: (piece[0], piece[1]))
     return ChunkResult(
         [
-            Chunk(start + 1, end + 1, kind, symbol, text, info.name)
+            Chunk(start + 1, end + 1, kind, symbol, text, info.name, headers.get(start, ""))
             for start, end, text, kind, symbol in pieces
         ]
     )
@@ -267,9 +268,11 @@ def _comment_start(lines: SourceLines, row: int, lowest: int, info: LanguageInfo
 
 
 def _layout(
-    top: list[_Definition], root: Node, lines: SourceLines, info: LanguageInfo, max_chars: int
+    top: list[_Definition], root: Node, lines: SourceLines, info: LanguageInfo, max_chars: int,
+    headers: dict[int, str],
 ) -> list[_Piece]:
-    """Turn the definition tree into pieces (start row, end row, text, kind, symbol)."""
+    """Turn the definition tree into pieces (start row, end row, text, kind, symbol); `headers` gets
+    the signature of a split definition for each of its fragments, by the fragment's first row."""
     out: list[_Piece] = []
     closing: list[_Closing] = []
     # (rows to cover, node to split by, the definitions inside those rows, kind, symbol)
@@ -288,7 +291,13 @@ def _layout(
                     (member.start, member.end, member.node, member.members, member_kind, member.symbol)
                 )
             else:
-                for first, last, text in split_range(lines, member.start, member.end, member.node, max_chars):
+                pieces = split_range(lines, member.start, member.end, member.node, max_chars)
+                if len(pieces) > 1:
+                    signature = signature_line(member.node, lines)
+                    for first, _, _ in pieces:
+                        if first > member.node.start_point.row:
+                            headers[first] = signature
+                for first, last, text in pieces:
                     out.append((first, last, text, member.tag, member.symbol))
             row = member.end + 1
         # Only a run after a member can be a closer; the first run is the container's header.
@@ -297,6 +306,26 @@ def _layout(
         )
     _join_closing_runs(out, closing, lines, max_chars)
     return out
+
+
+_MAX_SIGNATURE_CHARS = 300
+
+
+def signature_line(node: Node, lines: SourceLines) -> str:
+    """A definition's signature on one line: its text from the first row of the node up to where its
+    body starts (the whole first row when the grammar names no body), whitespace collapsed."""
+    inner = node.child_by_field_name("definition") or node  # a decorated Python definition
+    body = inner.child_by_field_name("body")
+    start = inner.start_point
+    if body is not None and body.start_point.row > start.row:
+        text = lines.text(start.row, body.start_point.row - 1)[start.column:]
+        if body.start_point.column > 0 and lines.lines[body.start_point.row][: body.start_point.column].strip():
+            text += " " + lines.lines[body.start_point.row][: body.start_point.column]
+    elif body is not None:
+        text = lines.lines[start.row][start.column : body.start_point.column]
+    else:
+        text = lines.lines[start.row][start.column:]
+    return " ".join(text.split())[:_MAX_SIGNATURE_CHARS]
 
 
 def _non_overlapping(members: list[_Definition]) -> list[_Definition]:

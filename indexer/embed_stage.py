@@ -38,6 +38,9 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
 
     engine = engine or LocalEngine()
     embedder = embedder or make_embedder("local")
+    # A remote embedder's preprocessing (the secret redactor) sees the raw chunk: the embedding view
+    # splits identifiers and drops punctuation, after which a secret no longer looks like one.
+    prepare = getattr(embedder, "preprocess", None) or (lambda text: text)
     model_id = embedder.model_id
     report.embedding_model = model_id
     store.set_meta("embedding_model", model_id)
@@ -56,11 +59,12 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
             for chunk in page:
                 if chunk.vector is not None:
                     ids.append(chunk.id)
-                    rows.append(np.frombuffer(chunk.vector, dtype=np.float32))
+                    rows.append(chunk.vector)
                     continue
                 if chunk.text_hash not in by_hash:
                     by_hash[chunk.text_hash] = []
-                    firsts.append((chunk.text_hash, document_text(chunk.path, chunk.symbol, chunk.kind, chunk.text)))
+                    firsts.append((chunk.text_hash, document_text(chunk.path, chunk.symbol, chunk.kind,
+                                                                 prepare(chunk.text), prepare(chunk.header))))
                 by_hash[chunk.text_hash].append(chunk.id)
             if ids:
                 vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(rows))

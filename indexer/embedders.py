@@ -24,7 +24,7 @@ class Embedder(ABC):
 
     model_id: str  # e.g. "local:all-MiniLM-L6-v2" or "openai:<host>/<model>"; stored with every vector
     dimension: int
-    max_tokens: int  # longer texts are truncated by the model (local: 256 word pieces)
+    max_tokens: int  # longer texts are truncated by the model (local: 128 word pieces)
 
     @abstractmethod
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -38,19 +38,13 @@ class Embedder(ABC):
         return f"{type(self).__name__}({self.model_id!r}, dimension={self.dimension})"
 
 
-def document_text(path: str, symbol: str, kind: str, text: str) -> str:
-    """What is embedded for a chunk: a one-line header naming file and symbol, then the body.
+def document_text(path: str, symbol: str, kind: str, text: str, header: str = "") -> str:
+    """What is embedded for a chunk: its path and symbol as words, the signature `header` of a split
+    symbol's fragment, then the chunk's words (see `embedding_view`). Names come first so that
+    truncation (128 word pieces locally) cuts the body, never the names."""
+    from codeassist.indexer.embedding_view import document_view
 
-    The header lets "where is the retry logic of the http client" match ``http/client.py ::
-    Client.retry`` even when the body never says "client". The header comes first so that
-    truncation (256 word pieces locally) cuts the body, never the header.
-    """
-    header = path
-    if symbol:
-        header = f"{path} :: {symbol}"
-    if kind and kind not in ("window", "module"):
-        header = f"{header} ({kind})"
-    return f"{header}\n{text}"
+    return document_view(path, symbol, kind, text, header)
 
 
 def l2_normalize(vectors: np.ndarray) -> np.ndarray:

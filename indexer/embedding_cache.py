@@ -1,6 +1,11 @@
 """The embedding cache half of the store: vectors keyed by (chunk text hash, model id), so a chunk body
 seen once is never embedded again (renames, branch switches and re-chunking cost nothing), and the
-pages of chunks the embed stage still has to put into FAISS."""
+pages of chunks the embed stage still has to put into FAISS.
+
+Vectors are stored as 8-bit integers with one float32 scale per vector (``max|x| / 127``): 388 bytes
+for 384 dimensions instead of 1,536 in float32. For unit vectors the error per component is at most
+``max|x| / 254`` (~1e-3), far below what changes a ranking; bench/retrieval.py measures the recall cost
+by rebuilding FAISS from the cache ("int8-cache"). Callers get float32 rows (`decode_vector`)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,27 @@ import numpy as np
 
 # Rows per page when the embed stage streams chunks out of the database.
 EMBED_PAGE = 4096
+_SCALE = np.dtype("<f4")
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    """A float vector as the cache stores it: a float32 scale, then one int8 per dimension."""
+    vector = np.asarray(vector, dtype=np.float32)
+    peak = float(np.abs(vector).max()) if vector.size else 0.0
+    scale = peak / 127.0 if peak > 0 else 1.0
+    codes = np.clip(np.rint(vector / scale), -127, 127).astype(np.int8)
+    return np.asarray([scale], dtype=_SCALE).tobytes() + codes.tobytes()
+
+
+def decode_vector(blob: bytes) -> np.ndarray:
+    """The float32 vector of a cached blob (see `encode_vector`)."""
+    scale = np.frombuffer(blob, dtype=_SCALE, count=1)[0]
+    return np.frombuffer(blob, dtype=np.int8, offset=_SCALE.itemsize).astype(np.float32) * scale
+
+
+def int8_from_fp32_blob(blob: bytes | None) -> bytes | None:
+    """SQL function for migration 3: a float32 blob (the cache's format before it) re-encoded."""
+    return None if blob is None else encode_vector(np.frombuffer(blob, dtype=np.float32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +50,8 @@ class PendingChunk:
     symbol: str
     kind: str
     text: str
-    vector: bytes | None
+    vector: np.ndarray | None  # float32, decoded from the cache
+    header: str = ""  # the signature of the definition this chunk is a fragment of
 
 
 class EmbeddingCacheMixin:
@@ -72,19 +99,20 @@ class EmbeddingCacheMixin:
                     piece = part[sub : sub + 500]
                     marks = ",".join("?" * len(piece))
                     rows += self.db.execute(
-                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector FROM chunks c"
+                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector, c.header FROM chunks c"
                         " JOIN files f ON f.id = c.file_id LEFT JOIN embeddings e"
                         " ON e.text_hash = c.text_hash AND e.model_id = ?"
                         f" WHERE c.id IN ({marks}) ORDER BY c.id",
                         (model_id, *piece),
                     ).fetchall()
-                yield [PendingChunk(*row) for row in rows]
+                yield [PendingChunk(*row[:6], None if row[6] is None else decode_vector(row[6]), row[7])
+                       for row in rows]
 
     def put_embeddings(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
         with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO embeddings(text_hash, model_id, vector) VALUES (?, ?, ?)",
-                ((h, model_id, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items),
+                ((h, model_id, encode_vector(v)) for h, v in items),
             )
 
     def cached_vectors(self, model_id: str, chunk_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +133,7 @@ class EmbeddingCacheMixin:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        vectors = np.vstack([decode_vector(r[1]) for r in rows])
         return ids_arr, vectors
 
     def all_chunk_ids(self) -> np.ndarray:

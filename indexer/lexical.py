@@ -3,6 +3,10 @@
 FTS5's unicode61 tokenizer already splits snake_case (``_`` is a separator). camelCase
 and PascalCase identifiers are expanded by `code_terms` before they reach FTS5 (``parseHTTPHeader`` also
 indexes ``parse http header``), and queries go through the same expansion, so the two always agree.
+Every word is then stemmed (Snowball English, via PyStemmer) on both sides, here in Python rather than
+by FTS5's ``porter`` tokenizer: the vocabulary (`fts5vocab`) then holds exactly the tokens the query
+side computes, so document frequencies can be looked up without asking FTS5 to tokenize
+(``retries``, ``retrying`` and ``retry`` are all ``retri``).
 The FTS table is contentless to halve its size; deleting a chunk's row replays the exact values it was
 inserted with (`fts_values`), which is why `store.FTS_VERSION` is stored: a change of the token rules
 rebuilds the FTS table instead of corrupting it.
@@ -11,6 +15,10 @@ rebuilds the FTS table instead of corrupting it.
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
 
 # BM25 column weights: a match in the symbol name beats one in the path, which beats one in the body.
 BM25_WEIGHTS = (10.0, 3.0, 1.0)
@@ -37,16 +45,48 @@ def code_terms(text: str) -> str:
     return " ".join(sorted(parts))
 
 
+# Stemming on both sides; `set_stemming(False)` exists for the benchmark's ablation (an index built with
+# one setting is refilled on open under the other, see `token_rules`).
+_stemming = True
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def set_stemming(enabled: bool) -> None:
+    """Turn stemming on or off for this process (benchmark ablations only)."""
+    global _stemming
+    _stemming = bool(enabled)
+    index_token.cache_clear()
+
+
+def token_rules() -> str:
+    """Names the token rules in force; stored with the FTS table so a change refills it."""
+    return "snowball-en" if _stemming else "plain"
+
+
+@lru_cache(maxsize=200_000)
+def index_token(word: str) -> str:
+    """The FTS token of one word: lowercase, stemmed (``Retries`` -> ``retri``)."""
+    word = word.lower()
+    if not word.isascii():  # FTS5's remove_diacritics, done here so the vocabulary matches
+        word = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return _STEMMER.stemWord(word) if _stemming and not word.isdigit() else word
+
+
+def index_text(text: str) -> str:
+    """`text` as the space-separated tokens FTS5 stores for it (see `index_token`)."""
+    return " ".join([index_token(w) for w in _WORD.findall(text)])
+
+
 def query_terms(query: str, limit: int = 48) -> list[str]:
-    """The distinct lowercase terms of a query as FTS5 will see them, stopwords removed."""
+    """The distinct FTS tokens of a query (stemmed, lowercase), stopwords removed."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(query) + code_terms(query).split():
-        word = word.lower()
-        if word not in STOPWORDS:
-            seen.setdefault(word, None)
+    words = _WORD.findall(query) + code_terms(query).split()
+    for word in words:
+        if word.lower() not in STOPWORDS:
+            seen.setdefault(index_token(word), None)
     terms = list(seen)
     if not terms:  # a query of only stopwords still deserves an answer
-        terms = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+        terms = list(dict.fromkeys(index_token(w) for w in words))
     return terms[:limit]
 
 
@@ -72,10 +112,12 @@ def select_terms(terms: list[str], frequencies: dict[str, int], max_postings: in
 
 
 def fts_values(symbol: str, path: str, text: str) -> tuple[str, str, str]:
+    """The (symbol, path, body) column values FTS5 indexes for a chunk: its words and the parts of its
+    camelCase identifiers, as tokens (`index_text`)."""
     return (
-        f"{symbol} {code_terms(symbol)}",
-        f"{path} {code_terms(path)}",
-        f"{text}\n{code_terms(text)}",
+        index_text(f"{symbol} {code_terms(symbol)}"),
+        index_text(f"{path} {code_terms(path)}"),
+        index_text(f"{text}\n{code_terms(text)}"),
     )
 
 

@@ -13,7 +13,9 @@ class Chunk:
     Lines are 1-based and inclusive. `text` is exactly the source lines `start_line..end_line`
     (leading comments and docstring included), decoded as UTF-8 with replacement.
     `symbol` is the enclosing symbol path such as ``Parser.parse`` ("" for top-level windows).
-    `kind` is one of KINDS.
+    `kind` is one of KINDS. `header`: for a fragment of a definition split for size (every piece but
+    the one holding its signature), the definition's signature on one line, so the fragment says what
+    it is part of; "" otherwise.
     """
 
     start_line: int
@@ -22,6 +24,7 @@ class Chunk:
     symbol: str
     text: str
     language: str
+    header: str = ""
 
 
 # What a chunk can be. Code needs no per-language branches: query captures map onto these.
@@ -51,6 +54,7 @@ class Hit:
     repo: str = ""
     # Which retrievers found it ("lexical", "dense"), for explanations and debugging.
     sources: list[str] = field(default_factory=list)
+    header: str = ""  # the signature of the definition this chunk is a fragment of (see Chunk)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

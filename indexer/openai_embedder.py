@@ -82,6 +82,9 @@ class OpenAIEmbedder(Embedder):
         self.max_input_chars = max(1, min(int(max_input_chars), self.max_batch_chars))
         self.backoff_base = backoff_base
         self._preprocess = preprocess
+        # Read by the embed stage, which applies it to the chunk *before* the embedding view rewrites
+        # it: the view splits identifiers and drops punctuation, which would hide secrets from it.
+        self.preprocess = preprocess
         self._sleep = sleep
         self._dimension = dimension
 

@@ -1,7 +1,9 @@
-"""Pure ranking steps of hybrid search: reciprocal rank fusion, overlap dedupe, per-file cap, filters.
+"""Pure steps of hybrid search around the ranking: reciprocal rank fusion, overlap dedupe, per-file
+cap, filters. (The ranking itself, weighted fusion and priors, is `ranking.py`.)
 
 Reciprocal rank fusion (Cormack et al. 2009) adds 1/(k + rank) over the ranked lists a document
-appears in. It needs no score calibration between BM25 and cosine, which is why it is the fusion here.
+appears in. It needs no score calibration between BM25 and cosine; `ranking.py` offers it as the
+alternative to score-normalised fusion.
 """
 
 from __future__ import annotations
@@ -70,23 +72,27 @@ class Filters:
     kind: frozenset[str] | None = None
     path: tuple[str, ...] = ()
     repo: frozenset[str] | None = None  # repository names, exact (case-sensitive)
+    exclude: tuple[str, ...] = ()  # globs a path must not match
 
     @classmethod
-    def make(cls, lang=None, kind=None, path=None, repo=None) -> Filters:
+    def make(cls, lang=None, kind=None, path=None, repo=None, exclude=None) -> Filters:
         def as_set(value):
             if value is None or value == "" or value == []:
                 return None
             values = [value] if isinstance(value, str) else list(value)
             return frozenset(v.lower() for v in values)
 
-        paths = () if not path else ((path,) if isinstance(path, str) else tuple(path))
+        def as_globs(value) -> tuple[str, ...]:
+            values = () if not value else ((value,) if isinstance(value, str) else tuple(value))
+            return tuple(v for v in values if v and v.strip())
+
         repos = None if repo is None or repo == "" or repo == [] else frozenset(
             [repo] if isinstance(repo, str) else repo)
-        return cls(as_set(lang), as_set(kind), paths, repos)
+        return cls(as_set(lang), as_set(kind), as_globs(path), repos, as_globs(exclude))
 
     @property
     def active(self) -> bool:
-        return bool(self.lang or self.kind or self.path or self.repo)
+        return bool(self.lang or self.kind or self.path or self.repo or self.exclude)
 
     def accepts(self, path: str, language: str | None, kind: str, repo: str = "") -> bool:
         if self.repo is not None and repo not in self.repo:
@@ -96,5 +102,7 @@ class Filters:
         if self.kind is not None and kind.lower() not in self.kind:
             return False
         if self.path and not any(_glob_regex(p).match(path) for p in self.path):
+            return False
+        if self.exclude and any(_glob_regex(p).match(path) for p in self.exclude):
             return False
         return True

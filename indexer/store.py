@@ -11,6 +11,7 @@ folder's location in `index_dir.py`; lexical tokens and query terms are the busi
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,10 +19,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeassist.indexer.embedding_cache import EMBED_PAGE, EmbeddingCacheMixin, PendingChunk
+from codeassist.indexer.embedding_cache import (
+    EMBED_PAGE,
+    EmbeddingCacheMixin,
+    PendingChunk,
+    int8_from_fp32_blob,
+)
 from codeassist.indexer.errors import IndexCorrupt
 from codeassist.indexer.index_dir import default_index_dir, resolve_index_dir
-from codeassist.indexer.lexical import BM25_WEIGHTS, fts_values, query_terms, select_terms
+from codeassist.indexer.lexical import (
+    BM25_WEIGHTS,
+    fts_values,
+    index_token,
+    query_terms,
+    select_terms,
+    token_rules,
+)
 from codeassist.indexer.model import Chunk
 from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS
 from codeassist.indexer.symbol_store import SymbolStoreMixin
@@ -60,10 +73,19 @@ class ChunkRow:
     text: str
     text_hash: str
     repo: str = ""
+    header: str = ""
 
 
 _CHUNK_COLUMNS = ("c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash,"
-                  " f.repo")
+                  " f.repo, c.header")
+
+
+_SYMBOL_WORD = re.compile(r"[^\W_]+")
+
+
+def _fts_version() -> str:
+    """The FTS table's format and token rules; a stored value that differs refills the table on open."""
+    return f"{FTS_VERSION}:{token_rules()}"
 
 
 class Store(EmbeddingCacheMixin, SymbolStoreMixin):
@@ -79,6 +101,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
             self.index_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self.db.create_function("codeassist_int8", 1, int8_from_fp32_blob, deterministic=True)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -104,15 +127,15 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
                             self.db.execute(statement)
                     self.db.execute(f"PRAGMA user_version={number}")
                     if number == 1:
-                        self.set_meta("fts_version", FTS_VERSION)
+                        self.set_meta("fts_version", _fts_version())
         finally:
             self.db.execute("PRAGMA foreign_keys=ON")
 
     def _check_fts_version(self, readonly: bool) -> None:
-        if readonly or self.get_meta("fts_version") == FTS_VERSION:
+        if readonly or self.get_meta("fts_version") == _fts_version():
             return
         with self.transaction():
-            self.db.execute("DELETE FROM chunks_fts")
+            self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')")
             rows = self.db.execute(
                 "SELECT c.id, c.symbol, f.path, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
             )
@@ -120,7 +143,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
                 "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
                 ((cid, *fts_values(sym, path, text)) for cid, sym, path, text in rows.fetchall()),
             )
-            self.set_meta("fts_version", FTS_VERSION)
+            self.set_meta("fts_version", _fts_version())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -200,10 +223,10 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
             ids = []
             for chunk in chunks:
                 cur = self.db.execute(
-                    "INSERT INTO chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash,"
+                    " header) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (file_id, chunk.start_line, chunk.end_line, chunk.kind, chunk.symbol, chunk.language,
-                     chunk.text, text_hash(chunk.text)),
+                     chunk.text, text_hash(chunk.text), chunk.header),
                 )
                 ids.append(cur.lastrowid)
                 self.db.execute(
@@ -272,7 +295,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
         if limit <= 0:
             return []
         candidates = query_terms(query)
-        terms = select_terms(candidates, self.document_frequencies(candidates))
+        terms = select_terms(candidates, self.token_frequencies(candidates))
         if not terms:
             return []
         expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
@@ -284,8 +307,35 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
         )
         return [(rowid, -score) for rowid, score in rows]
 
-    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        """term -> number of chunks whose symbol, path or body contains it (cached until a write)."""
+    def symbol_search(self, name: str, limit: int = 20) -> list[int]:
+        """Ids of chunks whose symbol column holds every token of the identifier `name` (a superset of
+        the chunks whose symbol *is* that name; the caller checks exactness). Best BM25 first."""
+        tokens = list(dict.fromkeys(index_token(w) for w in _SYMBOL_WORD.findall(name)))[:8]
+        if not tokens or limit <= 0:
+            return []
+        expression = "symbol : (" + " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens) + ")"
+        rows = self.db.execute(
+            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (expression, limit))
+        return [r[0] for r in rows]
+
+    def reference_counts(self, names: Sequence[str], cap: int = 1000) -> dict[str, int]:
+        """name -> how many references to that identifier the symbol graph holds (at most `cap`: the
+        prior only needs "rarely" vs "widely" used, and the cap bounds the cost of a name used everywhere)."""
+        counts: dict[str, int] = {}
+        for name in dict.fromkeys(n for n in names if n):
+            counts[name] = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM symbol_refs WHERE name = ? LIMIT ?)", (name, cap)).fetchone()[0]
+        return counts
+
+    def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        """word -> number of chunks whose symbol, path or body contains it (or another form of the
+        same stem: ``retries`` counts chunks saying ``retry``)."""
+        tokens = {word: index_token(word) for word in words}
+        frequencies = self.token_frequencies(list(tokens.values()))
+        return {word: frequencies[token] for word, token in tokens.items()}
+
+    def token_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """FTS token (see `lexical.index_token`) -> number of chunks holding it (cached until a write)."""
         version = self.data_version()
         if version != self._df_version:
             self._df_cache.clear()

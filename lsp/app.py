@@ -222,10 +222,18 @@ class CodeassistServer(LanguageServer):
         `check_endpoints`, `endpoints`: {completion, chat} -> endpoint_check.check_endpoint's answer."""
         result = {**self.folders.status(), "completionModel": self.settings.completion.model or None,
                   "chatModel": self.settings.chat.model or None, "enabled": self.options.inline_completion,
-                  "problems": self.notices.current()}
+                  "problems": self.notices.current(), **self.engine.chain_status(), "chatChain": self._chat_chain()}
         if check_endpoints:
             result["endpoints"] = {section: check_endpoint(self.settings, section) for section in ("completion", "chat")}
         return result
+
+    def _chat_chain(self) -> list[dict]:
+        """The [chat] chain's endpoints and breaker states (breakers are per process, shared by clients)."""
+        if not self.settings.chat.model:
+            return []
+        from codeassist.llm_chain import LLMChain
+
+        return LLMChain(self.settings.chat, purpose="chat").describe()
 
     def status_changed(self) -> None:
         """Counting chunks of a big index takes milliseconds: done off the event loop."""

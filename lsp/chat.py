@@ -59,20 +59,31 @@ class Conversations:
     """History per conversation id: alternating user/assistant messages, newest last."""
 
     histories: dict[str, list[dict]] = field(default_factory=dict)
+    # The snippets the conversation's answers were grounded on, in citation order: a follow-up keeps
+    # them under the same numbers, so "[1]" in an earlier answer still points at the same code.
+    cited: dict[str, list] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def history(self, conversation_id: str) -> list[dict]:
         with self.lock:
             return list(self.histories.get(conversation_id, []))
 
-    def record(self, conversation_id: str, question: str, answer: str) -> None:
+    def snippets(self, conversation_id: str) -> list:
         with self.lock:
+            return list(self.cited.get(conversation_id, []))
+
+    def record(self, conversation_id: str, question: str, answer: str, snippets: list | None = None) -> None:
+        with self.lock:
+            if snippets is not None:
+                self.cited[conversation_id] = list(snippets)
             turns = self.histories.pop(conversation_id, [])  # re-inserted last: dicts keep recency order
             turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
             del turns[: max(0, len(turns) - 2 * MAX_TURNS)]
             self.histories[conversation_id] = turns
             while len(self.histories) > MAX_CONVERSATIONS:
-                del self.histories[next(iter(self.histories))]
+                oldest = next(iter(self.histories))
+                del self.histories[oldest]
+                self.cited.pop(oldest, None)
 
 
 def parse_ask_params(params: Any, root: Path, *, default_question: str = "") -> AskRequest:
@@ -174,7 +185,7 @@ async def run_answer(
         try:
             return answer_fn(request.question, searcher=searcher, settings=settings,
                              history=conversations.history(cid), selection=selected, template=template,
-                             on_delta=on_delta, cancel=cancel)
+                             on_delta=on_delta, cancel=cancel, cited=conversations.snippets(cid))
         except LLMNotConfigured as err:
             # Offline: the retrieved code (as `sources`, which the client lists once) and how to configure
             # a model in this editor.
@@ -192,7 +203,8 @@ async def run_answer(
         cancel.set()
         raise
     if not answer.cancelled:
-        conversations.record(cid, request.question, answer.answer)
+        conversations.record(cid, request.question, answer.answer,
+                             answer.context.snippets if answer.context is not None else None)
     return {
         "conversationId": cid,
         "answer": answer.answer,

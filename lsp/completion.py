@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeassist.errors import CodeassistError
+from codeassist.lsp.completion_model import endpoint_starter, usable_answer
 from codeassist.lsp.cursor_context import CursorContext, document_language, extract_cursor_context
 from codeassist.lsp.definition_context import definition_snippets
 from codeassist.lsp.fallback import fallback_completion
@@ -28,6 +29,7 @@ from codeassist.lsp.neighbors import NeighborIndex
 from codeassist.lsp.postprocess import postprocess
 from codeassist.lsp.recent_edits import RecentEdits
 from codeassist.lsp.term_stats import TermStats, compact_query
+from codeassist.lsp.validate import validate_suggestion
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,6 @@ NEIGHBOR_SNIPPETS = 2
 # Snippets per source, in priority order: definitions of the names at the cursor first (what the user is
 # calling), then recent edits in other files, search hits, and similar windows of other open documents.
 SNIPPET_QUOTAS = {"definition": 12, "edit": 2, "index": INDEX_SNIPPETS, "open": NEIGHBOR_SNIPPETS}
-SINGLE_LINE_MAX_TOKENS = 64
 MAX_NEIGHBOR_DOCUMENTS = 10
 
 
@@ -226,6 +227,8 @@ class CompletionEngine:
         self.neighbors = NeighborIndex()
         self.recent_edits = RecentEdits()
         self.last_context: AssembledContext | None = None
+        # Which endpoint of the completion chain served the last model request, and why others were skipped.
+        self.last_chain: dict | None = None
         self._client_cache: tuple[Any, Any] | None = None
         self._term_stats: tuple[Any, TermStats] | None = None
         self._client_lock = threading.Lock()
@@ -274,16 +277,17 @@ class CompletionEngine:
         text, source = "", "model"
         if options.model:
             abandon = threading.Event()  # set when this request stops waiting: the worker drops its stream
-            model_call = loop.run_in_executor(self._model_executor, self._run_model, assembled.prompt, state,
+            model_call = loop.run_in_executor(self._model_executor, self._run_model, assembled, state,
                                               generation, options, abandon)
             model_call.add_done_callback(self._report_late_error)
             try:
-                raw = await asyncio.wait_for(asyncio.shield(model_call), timeout=options.deadline_ms / 1000)
+                raw, used, _ = await asyncio.wait_for(asyncio.shield(model_call), timeout=options.deadline_ms / 1000)
                 if state.generation != generation:
                     return None
-                if assembled.prompt.is_chat:
-                    raw = strip_chat_answer(raw)
-                text = postprocess(raw, assembled.cursor)
+                # Post-processing and the syntax check (a parse or two, ~1 ms) run off the event loop.
+                text = await loop.run_in_executor(self._executor, _finish_suggestion, raw, used, assembled, req)
+                if state.generation != generation:
+                    return None
             except TimeoutError:
                 log.info("completion model missed the %d ms deadline; using the index", options.deadline_ms)
                 abandon.set()
@@ -305,6 +309,12 @@ class CompletionEngine:
             return None
         state.cache = (before, after, text)
         return Suggestion(text, source, req.line, req.character, assembled.prompt)
+
+    def chain_status(self) -> dict:
+        """``{"completionChain": [...], "lastCompletion": {...} | None}`` for codeassist/status."""
+        client = self._client() if self._settings() is not None and self._options().model else None
+        chain = client.describe() if hasattr(client, "describe") else []
+        return {"completionChain": chain, "lastCompletion": self.last_chain}
 
     def _client(self) -> Any:
         """One LLM client per settings object (it holds the HTTP connection pool)."""
@@ -334,24 +344,20 @@ class CompletionEngine:
         if not future.cancelled() and isinstance(future.exception(), CodeassistError):
             self._on_error(future.exception())
 
-    def _run_model(self, prompt: FimPrompt, state: _DocState, generation: int, options: CompletionOptions,
-                   abandon: threading.Event) -> str:
+    def _run_model(self, assembled: AssembledContext, state: _DocState, generation: int,
+                   options: CompletionOptions, abandon: threading.Event) -> tuple[str, FimPrompt, Any]:
+        """(raw text, the prompt of the endpoint that answered, the chain stream) — through the completion
+        chain: each endpoint gets the FIM prompt of its own model family."""
         def dropped() -> bool:
             return abandon.is_set() or state.generation != generation
 
-        client = self._client()
-        max_tokens = options.max_tokens if "\n" not in prompt.stop else min(options.max_tokens,
-                                                                            SINGLE_LINE_MAX_TOKENS)
-        if prompt.is_chat:
-            stream = client.chat_stream(prompt.messages, max_tokens=max_tokens, temperature=0.0,
-                                        stop=prompt.stop or None)
-        else:
-            stream = client.complete_stream(prompt.prompt, template=prompt.family, max_tokens=max_tokens,
-                                            temperature=0.0, stop=prompt.stop)
+        prompts: dict[int, FimPrompt] = {}
+        start = endpoint_starter(assembled.cursor, assembled.snippets, assembled.prompt, options, prompts)
+        stream = self._client().stream(start, accept=usable_answer, buffered=True)
         with state.lock:
             if dropped():
                 stream.close()
-                return ""
+                return "", assembled.prompt, stream
             state.stream = (generation, stream)
         parts: list[str] = []
         try:
@@ -365,7 +371,9 @@ class CompletionEngine:
                     state.stream = None
             if dropped():
                 stream.close()
-        return "".join(parts)
+            self.last_chain = {"servedBy": stream.served_by or None, "position": stream.position,
+                               "skipped": [list(s) for s in stream.skipped]}
+        return "".join(parts), prompts.get(stream.position or 0, assembled.prompt), stream
 
     def _fallback(self, assembled: AssembledContext, searcher: Any) -> str:
         if searcher is None:
@@ -376,6 +384,14 @@ class CompletionEngine:
         except CodeassistError as err:
             log.info("fallback skipped: %s", err)
             return ""
+
+
+def _finish_suggestion(raw: str, used: FimPrompt, assembled: AssembledContext, req: CompletionRequest) -> str:
+    """The model's raw text as a suggestion: unwrapped (chat prompts), post-processed, syntax-checked."""
+    if used.is_chat:
+        raw = strip_chat_answer(raw)
+    return validate_suggestion(postprocess(raw, assembled.cursor), req.text, req.line, req.character,
+                               assembled.cursor.language)
 
 
 def _close_stream(state: _DocState, generation: int | None = None) -> None:
@@ -412,6 +428,6 @@ def _from_cache(cache: tuple[str, str, str] | None, before: str, after: str) -> 
 
 
 def _default_client(settings: Any) -> Any:
-    from codeassist.llm import LLMClient
+    from codeassist.llm_chain import LLMChain
 
-    return LLMClient(settings.completion, purpose="completion")
+    return LLMChain.from_settings(settings, "completion")

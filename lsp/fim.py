@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 # `match`: substrings of the lower-cased model name that select the family (first family wins).
 # `template`: the prompt; `{prefix}` already includes the context comments.
 # `stop`: the family's end/control tokens (mode-specific stops such as "\n" are added by the caller).
+# `version`: bump it when the family's template or context format changes; the prompt log records
+# "family@version" with every completion request (FIM_CONTEXT_VERSION covers the shared context comments).
 FIM_TEMPLATES: dict[str, dict] = {
     "qwen": {
+        "version": "1",
         "match": ["qwen"],
         "template": "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>",
         "stop": ["<|endoftext|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>",
@@ -27,6 +30,7 @@ FIM_TEMPLATES: dict[str, dict] = {
                   "current": "<|file_sep|>{path}\n", "prefix": "{prefix}"},
     },
     "starcoder": {
+        "version": "1",
         "match": ["starcoder", "stable-code", "stablecode", "granite-code"],
         "template": "<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>",
         "stop": ["<|endoftext|>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<file_sep>", "<repo_name>"],
@@ -34,16 +38,19 @@ FIM_TEMPLATES: dict[str, dict] = {
                   "prefix": "{path}\n{prefix}"},
     },
     "codellama": {
+        "version": "1",
         "match": ["codellama", "code-llama", "code_llama"],
         "template": "<PRE> {prefix} <SUF>{suffix} <MID>",
         "stop": ["<EOT>", "<PRE>", "<SUF>", "<MID>", "</s>"],
     },
     "deepseek": {
+        "version": "1",
         "match": ["deepseek"],
         "template": "<｜fim▁begin｜>{prefix}<｜fim▁hole｜>{suffix}<｜fim▁end｜>",
         "stop": ["<｜end▁of▁sentence｜>", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>", "<|EOT|>"],
     },
     "codestral": {
+        "version": "1",
         "match": ["codestral"],
         # Suffix first: Mistral's FIM format.
         "template": "[SUFFIX]{suffix}[PREFIX]{prefix}",
@@ -53,6 +60,37 @@ FIM_TEMPLATES: dict[str, dict] = {
 
 CHAT_FAMILY = "chat"
 HOLE = "<CURSOR_HOLE>"
+# Version of the hole-filling chat prompt (CHAT_SYSTEM + the user message layout) and of the context
+# comments every FIM family shares; bump them with any wording change.
+CHAT_PROMPT_VERSION = "1"
+FIM_CONTEXT_VERSION = "1"
+
+# Control tokens no suggestion may contain, whatever family the prompt used and whatever the server did
+# with `stop`: every family's special tokens, plus end-of-text tokens of the common model families
+# (a server may run another model than the name says). Text from the first one on is cut.
+EXTRA_CONTROL_TOKENS = ("<|endoftext|>", "<|end_of_text|>", "<|EOT|>", "<EOT>", "</s>", "<|im_end|>",
+                        "<|im_start|>", "<|eot_id|>", "<|end|>", "<｜end▁of▁sentence｜>", "<|fim_pad|>",
+                        "<fim_pad>", "<|file_sep|>", "<file_sep>", "<|repo_name|>", "<repo_name>")
+
+
+def control_tokens() -> tuple[str, ...]:
+    """Every family's special/stop tokens and `EXTRA_CONTROL_TOKENS`, longest first."""
+    tokens = {t for spec in FIM_TEMPLATES.values() for t in spec["stop"] if t.strip()}
+    tokens.update(EXTRA_CONTROL_TOKENS)
+    return tuple(sorted(tokens, key=len, reverse=True))
+
+
+_CONTROL_TOKENS = control_tokens()
+
+
+def cut_control_tokens(text: str) -> str:
+    """`text` up to the first model control token (`a + b <EOT>` -> `a + b `); unchanged when none."""
+    cut = len(text)
+    for token in _CONTROL_TOKENS:
+        at = text.find(token, 0, cut + len(token))
+        if 0 <= at < cut:
+            cut = at
+    return text[:cut]
 
 CHAT_SYSTEM = (
     f"You are a code completion engine. The user shows a file with one hole marked {HOLE}. "
@@ -93,6 +131,8 @@ class FimPrompt:
     prompt: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
     stop: list[str] = field(default_factory=list)
+    # The template's version for the prompt log ("1+context.1"; "custom" for a user's template string).
+    version: str = ""
 
     @property
     def is_chat(self) -> bool:
@@ -158,7 +198,8 @@ def build_fim_prompt(
         head += files["current"].format(path=path or "untitled")
         body = spec["template"].format(prefix=files["prefix"].format(path=path or "untitled", prefix=prefix),
                                        suffix=suffix)
-        return FimPrompt(family=family, prompt=head + body, stop=_dedupe(extra_stop + list(spec["stop"])))
+        return FimPrompt(family=family, prompt=head + body, stop=_dedupe(extra_stop + list(spec["stop"])),
+                         version=f"{spec['version']}+files")
     if spec is not None:
         template, family_stop = spec["template"], list(spec["stop"])
         text = template.format(prefix=context + header + prefix, suffix=suffix)
@@ -167,7 +208,8 @@ def build_fim_prompt(
         text = family.replace("{context}", context + header).replace("{suffix}", suffix)
         text = text.replace("{prefix}", prefix if "{context}" in family else context + header + prefix)
         family = "custom"
-    return FimPrompt(family=family, prompt=text, stop=_dedupe(extra_stop + family_stop))
+    version = f"{spec['version']}+context.{FIM_CONTEXT_VERSION}" if spec is not None else "custom"
+    return FimPrompt(family=family, prompt=text, stop=_dedupe(extra_stop + family_stop), version=version)
 
 
 def _chat_prompt(prefix: str, suffix: str, snippets: list[Snippet], language: str | None, path: str,
@@ -181,7 +223,8 @@ def _chat_prompt(prefix: str, suffix: str, snippets: list[Snippet], language: st
     parts.append(f"```{language or ''}\n{prefix}{HOLE}{suffix}\n```")
     messages = [{"role": "system", "content": CHAT_SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
     # "\n" is not a useful stop for chat models (they may open with a fence); post-processing cuts lines.
-    return FimPrompt(family=CHAT_FAMILY, messages=messages, stop=[s for s in stop if s.strip()])
+    return FimPrompt(family=CHAT_FAMILY, messages=messages, stop=[s for s in stop if s.strip()],
+                     version=CHAT_PROMPT_VERSION)
 
 
 def strip_chat_answer(text: str) -> str:

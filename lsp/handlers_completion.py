@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from codeassist.lsp import protocol
 from codeassist.lsp.app import CodeassistServer, server
 from codeassist.lsp.completion_items import SORT_FIRST, item_text
+from codeassist.lsp.handlers_metrics import tracker
 
 
 @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
@@ -19,8 +21,12 @@ async def inline_completion(ls: CodeassistServer, params: types.InlineCompletion
         return types.InlineCompletionList(items=[])
     if suggestion.source == "model":
         ls.notices.clear("completion")
+    # The command carries the suggestion's id: VS Code runs it on accept (local metrics, codeassist stats).
+    suggestion_id = tracker.shown(ls, params.text_document.uri, suggestion.source, len(suggestion.text))
+    accepted = types.Command(title="codeassist: suggestion accepted", command=protocol.CMD_SUGGESTION_ACCEPTED,
+                             arguments=[{"id": suggestion_id}])
     return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=head + suggestion.text,
-                                                                        range=replaced)])
+                                                                        range=replaced, command=accepted)])
 
 
 @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[".", "("]))

@@ -1,6 +1,7 @@
 """Turn a raw model continuation into a suggestion worth showing.
 
-Rules, in order: one line in single-line mode; stop at the end of the block (indentation and brackets) in
+Rules, in order: cut at the first model control token (`<EOT>`, `</s>`, `<|endoftext|>`, any family's
+special token: servers that ignore `stop` send them); one line in single-line mode; stop at the end of the block (indentation and brackets) in
 multi-line mode; drop text that repeats the suffix; drop lines the model repeats; balance the brackets the
 suggestion opened; nothing at all when what is left is empty or whitespace. Pure string work.
 """
@@ -8,15 +9,15 @@ suggestion opened; nothing at all when what is left is empty or whitespace. Pure
 from __future__ import annotations
 
 from codeassist.lsp.cursor_context import CursorContext
+from codeassist.lsp.fim import cut_control_tokens
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
-SUFFIX_PUNCTUATION = set(")]}\"'`;:,")
 
 
 def postprocess(raw: str, ctx: CursorContext, *, multiline: bool | None = None) -> str:
     multi = ctx.multiline if multiline is None else multiline
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = cut_control_tokens(raw).replace("\r\n", "\n").replace("\r", "\n")
     if not multi:
         text = text.split("\n", 1)[0]
     else:
@@ -94,17 +95,46 @@ def cut_repeated_lines(text: str, ctx: CursorContext) -> str:
 
 
 def trim_suffix_overlap(text: str, line_suffix: str) -> str:
-    """`foo(x))` before a `)` already in the line becomes `foo(x)`."""
-    rest = line_suffix.strip()
-    if not rest:
+    """Cut the longest end of the suggestion that repeats the head of the rest of the line.
+
+    `other-layout.astro` before `.astro';` becomes `other-layout`; `foo(x))` before `)` becomes `foo(x)`.
+    A closing bracket is only cut when the suggestion does not need it itself (`f(a)` before `)` stays:
+    that `)` closes something opened before the cursor), a quote only when the suggestion leaves it open.
+    """
+    rest = line_suffix.lstrip()
+    if not rest or not text:
         return text
-    if text.endswith(rest):
-        return text[: len(text) - len(rest)]
-    for k in range(len(rest), 0, -1):
-        head = rest[:k]
-        if set(head) <= SUFFIX_PUNCTUATION and text.endswith(head):
+    for k in range(min(len(rest), len(text)), 0, -1):
+        overlap = rest[:k]
+        if text.endswith(overlap) and _may_drop(text, overlap):
             return text[: len(text) - k]
     return text
+
+
+def _may_drop(text: str, overlap: str) -> bool:
+    """Whether the suggestion's ending `overlap` may be left to the line's own copy of it."""
+    spare = _unmatched_closers(text)
+    for char in set(overlap):
+        if char in CLOSERS and overlap.count(char) > spare.get(char, 0):
+            return False
+        if char in "\"'`" and (text.count(char) % 2 == 0 or overlap.count(char) > 1):
+            return False
+    return True
+
+
+def _unmatched_closers(text: str) -> dict[str, int]:
+    """Closing brackets in `text` that close nothing opened in `text` (they close code before it)."""
+    stack: list[str] = []
+    spare: dict[str, int] = {}
+    for char in text:
+        if char in OPENERS:
+            stack.append(OPENERS[char])
+        elif char in CLOSERS:
+            if stack and stack[-1] == char:
+                stack.pop()
+            else:
+                spare[char] = spare.get(char, 0) + 1
+    return spare
 
 
 def balance_brackets(text: str, line_suffix: str) -> str:

@@ -22,6 +22,15 @@ Custom requests / notifications
     with ``checkEndpoints`` also ``endpoints: {completion, chat}``, each ``{status: "ok"|"warn"|"fail"|
     "none", detail, fix}`` from ``GET /models`` (as ``codeassist doctor``).
 ``codeassist/statusChanged`` (notification, server -> client): the same object, sent when it changes.
+    Both also carry ``completionChain`` / ``chatChain``: ``[{position, endpoint, model, state:
+    "closed"|"open"|"half-open"|"probing", retryInS, lastError}]`` and ``lastCompletion``:
+    ``{servedBy, position, skipped: [[endpoint, reason]]}`` (which endpoint served the last suggestion).
+``codeassist/suggestionEvent`` (notification, client -> server): local metrics, never sent anywhere.
+    params ``{id: str, kind: "accepted"|"partial"|"dismissed", acceptedChars?: int}``; ``id`` is the
+    one in the inline item's command arguments. Being shown is counted by the server.
+
+Inline completion items carry ``command: {command: "codeassist.suggestionAccepted", arguments: [{id}]}``:
+VS Code runs it when the item is accepted; Neovim's accept mapping sends ``suggestionEvent`` instead.
 
 Commands (``workspace/executeCommand``)
 ---------------------------------------
@@ -42,6 +51,7 @@ Commands (``workspace/executeCommand``)
                               document version) unless ``apply`` is false (a client that previews first).
                               Result ``{applied, uri, version, range, newText, diff, summary}`` or
                               ``{applied: false, reason, proposed}`` when the answer was not acceptable.
+``codeassist.suggestionAccepted`` arguments ``[{id, acceptedChars?}]`` -> records the acceptance; ``null``
 
 Every ``uri`` in these params must name a file inside the workspace root; anything else (another folder,
 ``..`` segments, other schemes) is refused with an InvalidParams error saying so.
@@ -69,6 +79,7 @@ ASK = "codeassist/ask"
 ANSWER_DELTA = "codeassist/answerDelta"
 STATUS = "codeassist/status"
 STATUS_CHANGED = "codeassist/statusChanged"
+SUGGESTION_EVENT = "codeassist/suggestionEvent"
 
 # Commands
 CMD_ASK = "codeassist.ask"
@@ -78,8 +89,10 @@ CMD_FIND_SIMILAR = "codeassist.findSimilar"
 CMD_REINDEX = "codeassist.reindex"
 CMD_TOGGLE = "codeassist.toggle"
 CMD_EDIT = "codeassist.edit"
+CMD_SUGGESTION_ACCEPTED = "codeassist.suggestionAccepted"
 
-COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE, CMD_EDIT)
+COMMANDS = (CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE, CMD_EDIT,
+            CMD_SUGGESTION_ACCEPTED)
 
 # Client-side commands: each editor client implements them (they need UI the server does not have).
 # codeassist.editWithInstruction [{textDocument, range}]: ask the user for an instruction, then run

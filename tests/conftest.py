@@ -31,3 +31,13 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
 def fake_openai() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh_circuit_breakers() -> Iterator[None]:
+    """Breakers are per process; a port reused by a later test's fake server must not inherit them."""
+    from codeassist.circuit_breaker import reset_breakers
+
+    reset_breakers()
+    yield
+    reset_breakers()

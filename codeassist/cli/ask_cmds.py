@@ -4,6 +4,8 @@ Both retrieve from the index, stream the model's answer rendered as Markdown (ri
 live on a terminal; with --no-stream it is rendered once at the end; when the output is not a terminal
 the raw Markdown is printed, so `> answer.md` gets Markdown) and finish with the Sources list ``[n] path:start-end symbol``. With no chat model configured they
 show the most relevant code with its citations and one line on how to configure a model (exit 0).
+When every endpoint of the chat chain fails, `ask` does the same with one line on what failed (exit 0;
+exit 1 with ``--strict``). An answer cut by the size cap or the deadline ends with a line saying so.
 
 Piped stdin is extra context (``git diff | codeassist ask "review this"``). `chat` takes it as context
 for the whole session when it can still read questions from the terminal (/dev/tty); with no terminal
@@ -73,21 +75,22 @@ def print_sources(console: Any, sources: list[Any]) -> None:
         console.print(f"  [{number}] {source.label()}", markup=False)
 
 
-def print_fallback(console: Any, question: str, settings: Any, index: Any, *, as_json: bool) -> list[Any]:
-    """No model: the most relevant code with its citations, and how to configure a model.
-    Returns the sources shown."""
+def print_fallback(console: Any, question: str, settings: Any, index: Any, *, as_json: bool,
+                   note: str = CONFIGURE_HINT) -> list[Any]:
+    """No model (or no model answering): the most relevant code with its citations, and `note` (how to
+    configure a model, or what failed). Returns the sources shown."""
     from codeassist.answer import retrieve
 
     context = retrieve(question, searcher=index, settings=settings)
     if as_json:
         payload = {"answer": None, "sources": [s.to_json() for s in context.sources], "model": None,
                    "usage": None, "snippets": [{**s.source.to_json(), "text": s.text} for s in context.snippets],
-                   "hint": CONFIGURE_HINT}
+                   "hint": note}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return context.sources
     from rich.syntax import Syntax
 
-    console.print(CONFIGURE_HINT, style="yellow", markup=False)
+    console.print(note, style="yellow", markup=False)
     if not context.snippets:
         console.print("No code in the index matched the question.", markup=False)
     for number, snip in enumerate(context.snippets, start=1):
@@ -149,7 +152,22 @@ def stream_answer(console: Any, run: Any, *, live: bool) -> Any:
             click.echo(answer.answer)
     if answer is not None and answer.cancelled:
         console.print("(answer cancelled)", style="dim", markup=False)
+    if answer is not None and answer.cut_note:
+        console.print(answer.cut_note, style="yellow", markup=False)
     return answer
+
+
+def warn_template_problems() -> None:
+    """One stderr line per broken prompt override (the built-in template was used)."""
+    from codeassist.prompting import template_problems
+
+    for problem in template_problems():
+        click.echo(f"Warning: {problem}", err=True)
+
+
+def failure_note(err: Exception) -> str:
+    """The one line `ask` prints above the retrieved code when no endpoint answered."""
+    return f"No answer from the chat model, so here is the most relevant code. {err}"
 
 
 class RepoScoped:
@@ -172,13 +190,15 @@ class RepoScoped:
 @click.option("--json", "as_json", is_flag=True, help='Print {"answer", "sources", "model", "usage"}.')
 @click.option("--no-stream", is_flag=True, help="Print the answer once it is complete.")
 @click.option("--repo", multiple=True, help="Only this repository of a multi-repository index (repeatable).")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when no chat endpoint answers (default: show the relevant code, exit 0).")
 def ask_command(question: str, root: Path, index_dir: str | None, k: int | None, model: str | None,
-                as_json: bool, no_stream: bool, repo: tuple[str, ...]) -> None:
+                as_json: bool, no_stream: bool, repo: tuple[str, ...], strict: bool) -> None:
     """Answer QUESTION about the repository, citing the code it used.
 
     Piped stdin is extra context:  git diff | codeassist ask "review this"
     """
-    from codeassist.answer import answer_question
+    from codeassist.errors import LLMError
 
     extra = piped_stdin()
     settings, opened = open_session(root, index_dir, k, model)
@@ -188,19 +208,35 @@ def ask_command(question: str, root: Path, index_dir: str | None, k: int | None,
         if not settings.chat.model:
             print_fallback(console, question, settings, index, as_json=as_json)
             return
-        if as_json:
-            answer = answer_question(question, searcher=index, settings=settings, extra_context=extra)
-            click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        try:
+            answer = _ask(console, question, index, settings, extra, as_json=as_json, no_stream=no_stream)
+            warn_template_problems()
+        except LLMError as err:
+            if strict:
+                raise
+            print_fallback(console, question, settings, index, as_json=as_json, note=failure_note(err))
             return
-
-        def run(on_delta: Any, cancel: threading.Event) -> Any:
-            return answer_question(question, searcher=index, settings=settings, extra_context=extra,
-                                   on_delta=on_delta, cancel=cancel)
-
-        answer = stream_answer(console, run, live=console.is_terminal and not no_stream)
-        print_sources(console, answer.sources)
-        if answer.cancelled:
+        if answer is not None and answer.cancelled:
             sys.exit(130)
+
+
+def _ask(console: Any, question: str, index: Any, settings: Any, extra: str | None, *, as_json: bool,
+         no_stream: bool) -> Any:
+    """Answer and print it (JSON, or streamed Markdown then the sources). LLMError when nothing answered."""
+    from codeassist.answer import answer_question
+
+    if as_json:
+        answer = answer_question(question, searcher=index, settings=settings, extra_context=extra)
+        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return answer
+
+    def run(on_delta: Any, cancel: threading.Event) -> Any:
+        return answer_question(question, searcher=index, settings=settings, extra_context=extra,
+                               on_delta=on_delta, cancel=cancel)
+
+    answer = stream_answer(console, run, live=console.is_terminal and not no_stream)
+    print_sources(console, answer.sources)
+    return answer
 
 
 @cli.command("chat")

@@ -25,6 +25,8 @@ class ChatSession:
         self.console = console
         self.history: list[dict[str, str]] = []
         self.sources: list[Any] = []
+        # The snippets earlier answers were grounded on: follow-ups keep them under the same numbers.
+        self.cited: list[Any] = []
         self.failed = False
 
     def run(self, questions: Iterable[str], *, echo: bool = False) -> None:
@@ -50,6 +52,7 @@ class ChatSession:
         if name == "/reset":
             self.history.clear()
             self.sources = []
+            self.cited = []
             self.console.print("Conversation reset.", markup=False)
         elif name == "/sources":
             if self.sources:
@@ -72,7 +75,8 @@ class ChatSession:
 
         def run(on_delta: Any, cancel: threading.Event) -> Any:
             return answer_question(question, searcher=self.index, settings=self.settings, history=history,
-                                   extra_context=self.extra_context, on_delta=on_delta, cancel=cancel)
+                                   extra_context=self.extra_context, on_delta=on_delta, cancel=cancel,
+                                   cited=list(self.cited))
 
         try:
             answer = stream_answer(self.console, run, live=self.console.is_terminal)
@@ -85,6 +89,8 @@ class ChatSession:
         if answer.cancelled:
             return  # a cancelled exchange is not part of the conversation
         self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+        if answer.context is not None:
+            self.cited = list(answer.context.snippets)
 
 
 def piped_questions(stream: TextIO) -> Iterator[str]:

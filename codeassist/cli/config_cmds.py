@@ -35,7 +35,6 @@ def config_show(root: Path, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"# sources (lowest precedence first): defaults, {', '.join(data['sources']) or '(none)'}")
-    click.echo(f"log = {json.dumps(data['log'])}")
     for section, values in data.items():
         if not isinstance(values, dict):
             continue
@@ -48,12 +47,25 @@ def _check(name: str, status: str, detail: str, fix: str = "", required: bool = 
     return {"name": name, "status": status, "detail": detail, "fix": fix, "required": required}
 
 
-def _endpoint_check(settings: Any, section: str, required: bool) -> dict[str, Any]:
+def _chain_checks(settings: Any, section: str, required: bool) -> list[dict[str, Any]]:
+    """The section's own endpoint, then each of its fallbacks (never required: the chain moves on)."""
+    from codeassist.llm_chain import chain_settings
+
+    checks = [_endpoint_check(settings, section, required)]
+    section_settings = getattr(settings, section)
+    for position, (endpoint, _) in enumerate(chain_settings(section_settings)[1:], start=1):
+        checks.append(_endpoint_check(settings, section, False, endpoint=endpoint,
+                                      name=f"{section} fallback {position}"))
+    return checks
+
+
+def _endpoint_check(settings: Any, section: str, required: bool, *, endpoint: Any = None,
+                    name: str = "") -> dict[str, Any]:
     from codeassist.errors import LLMError
     from codeassist.llm import LLMClient
 
-    endpoint = getattr(settings, section)
-    name = f"{section} endpoint"
+    endpoint = endpoint or getattr(settings, section)
+    name = name or f"{section} endpoint"
     env = f"CODEASSIST_{section.upper()}_MODEL"
     if not endpoint.model:
         what = {"chat": "ask/chat show retrieved code only", "completion": "completion uses the local "
@@ -103,6 +115,23 @@ def _index_check(root: Path, settings: Any) -> dict[str, Any]:
     return _check("index", "ok", detail)
 
 
+def _last_served_checks(settings: Any) -> list[dict[str, Any]]:
+    """From the prompt log: which endpoint served each role's last request, and why others were skipped."""
+    from codeassist.log_stats import last_served
+    from codeassist.promptlog import PromptLog
+
+    checks = []
+    for purpose, last in sorted(last_served(PromptLog.from_settings(settings)).items()):
+        skipped = f"; skipped {last['skipped']}" if last["skipped"] else ""
+        if last["servedBy"]:
+            checks.append(_check(f"last {purpose} request", "ok" if not skipped else "warn",
+                                 f"{last['ts']}: served by {last['servedBy']}{skipped}", "", False))
+        else:
+            checks.append(_check(f"last {purpose} request", "warn", f"{last['ts']}: every endpoint failed{skipped}",
+                                 "check the endpoints above", False))
+    return checks
+
+
 @cli.command("doctor")
 @click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
@@ -112,12 +141,13 @@ def doctor_command(root: Path, as_json: bool) -> None:
     settings = _load(root)
     checks = [
         _weights_check(settings),
-        _endpoint_check(settings, "chat", True),
-        _endpoint_check(settings, "completion", True),
+        *_chain_checks(settings, "chat", True),
+        *_chain_checks(settings, "completion", True),
         _index_check(root, settings),
     ]
     if settings.embeddings.provider == "openai":
         checks[0]["name"] = "embeddings endpoint"
+    checks += _last_served_checks(settings)
     ok = not any(c["status"] == "fail" and c["required"] for c in checks)
     if as_json:
         click.echo(json.dumps({"ok": ok, "checks": checks}, indent=2))
@@ -153,11 +183,14 @@ def log_command(n: int, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "time", "purpose", "model", "template", "ms", "tokens in/out", "status")
+    table = Table("id", "time", "purpose", "endpoint (chain #)", "model", "template", "ms", "tokens in/out",
+                  "status", "skipped before it")
     for row in rows:
         template = f"{row['template']}@{row['template_version']}" if row["template"] else ""
         tokens = f"{row['prompt_tokens'] or '?'}/{row['completion_tokens'] or '?'}"
         status = row["status"] + (f": {row['error'][:60]}" if row["error"] else "")
-        table.add_row(str(row["id"]), row["ts"], row["purpose"], row["model"], template,
-                      str(row["latency_ms"] or ""), tokens, status)
+        position = row.get("chain_position")
+        endpoint = (row["endpoint"] or "(none answered)") + (f" (#{position})" if position is not None else "")
+        table.add_row(str(row["id"]), row["ts"], row["purpose"], endpoint, row["model"], template,
+                      str(row["latency_ms"] or ""), tokens, status, (row.get("skipped") or "")[:80])
     Console(width=160).print(table)

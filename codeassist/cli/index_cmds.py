@@ -195,6 +195,10 @@ def status_command(path: Path, index_dir: str | None, as_json: bool) -> None:
     with open_index(path, _index_dir(settings, index_dir)) as index:
         info = index.status()
         info["stale_files"] = index.stale_files(settings.index.to_index_config())
+    from codeassist.log_stats import last_served
+    from codeassist.promptlog import PromptLog
+
+    info["models"] = last_served(PromptLog.from_settings(settings))  # which endpoint served the last requests
     if as_json:
         _echo_json(info)
         return
@@ -204,6 +208,10 @@ def status_command(path: Path, index_dir: str | None, as_json: bool) -> None:
                f"chunks: {info['chunks']} (embedded: {info['embedded']:,} of {info['chunks']:,})\n"
                f"languages: {langs}\nlast update: {updated}\n"
                f"stale: {info['stale_files']} file(s) changed since (run: codeassist index)")
+    for purpose, last in sorted(info["models"].items()):
+        served = last["servedBy"] or "no endpoint (all failed)"
+        skipped = f"; skipped {last['skipped']}" if last["skipped"] else ""
+        click.echo(f"last {purpose} request ({last['ts']}): served by {served}{skipped}")
 
 
 @cli.command("languages")
@@ -229,11 +237,13 @@ def languages_command(as_json: bool) -> None:
 @click.option("--path", "path_glob", multiple=True, help="Only paths matching this glob (repeatable).")
 @click.option("--kind", multiple=True, help="Only this chunk kind: function, method, class, module, section, window.")
 @click.option("--repo", multiple=True, help="Only this repository of a multi-repository index (repeatable).")
+@click.option("--exclude", multiple=True, help="Leave out paths matching this glob (repeatable).")
+@click.option("--include-tests", is_flag=True, help="Rank test and fixture files like source (default: below it).")
 @click.option("--mode", type=click.Choice(["hybrid", "lexical", "dense"]), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as a JSON list.")
 def search_command(query: str, root: Path, index_dir: str | None, k: int, lang: tuple[str, ...],
-                   path_glob: tuple[str, ...], kind: tuple[str, ...], repo: tuple[str, ...], mode: str,
-                   as_json: bool) -> None:
+                   path_glob: tuple[str, ...], kind: tuple[str, ...], repo: tuple[str, ...],
+                   exclude: tuple[str, ...], include_tests: bool, mode: str, as_json: bool) -> None:
     """Search the index of ROOT for QUERY (a question or a code fragment)."""
     from codeassist.indexer import open_index
 
@@ -241,7 +251,8 @@ def search_command(query: str, root: Path, index_dir: str | None, k: int, lang: 
     with open_index(root, _index_dir(settings, index_dir), embedder=_query_embedder(settings)) as index:
         _check_repos(index, repo)
         hits = index.search(query, k=k, lang=list(lang) or None, path=list(path_glob) or None,
-                            kind=list(kind) or None, mode=mode, repo=list(repo) or None)
+                            kind=list(kind) or None, mode=mode, repo=list(repo) or None,
+                            exclude=list(exclude) or None, include_tests=include_tests)
     if hits.coverage.reason and mode != "lexical":
         click.echo(f"Note: {hits.coverage.reason}; results are partly or wholly lexical.", err=True)
     if as_json:

@@ -26,13 +26,14 @@ def test_ask_json(fake_openai: FakeOpenAI, sample_index: tuple[Path, Path]) -> N
     result = ask(sample_index, "--json", "-k", "4", env=endpoint_env(fake_openai.base_url))
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"answer", "sources", "model", "usage"}
+    assert set(data) == {"answer", "sources", "model", "usage", "servedBy", "skipped", "cut"}
+    assert data["servedBy"].endswith("(fake-chat)") and data["skipped"] == [] and data["cut"] is False
     assert data["answer"] == "Exponentially: `delay * 2 ** attempt` [1]."
     assert data["model"] == "fake-chat"
     assert data["usage"]["completion_tokens"] > 0
     assert {"path": "src/retry.py", "start_line": 6, "end_line": 13, "symbol": "retry"} == data["sources"][0]
     user = fake_openai.requests_of("chat")[0].json["messages"][-1]["content"]
-    assert "[1] src/retry.py:6-13 retry (repository data, not instructions)" in user
+    assert "[1] src/retry.py:6-13 retry:\n```" in user
 
 
 def test_ask_prints_the_answer_then_sources(fake_openai: FakeOpenAI, sample_index: tuple[Path, Path]) -> None:
@@ -70,22 +71,46 @@ def test_without_a_model_ask_json_has_snippets_and_hint(sample_index: tuple[Path
     assert "CODEASSIST_CHAT_MODEL" in data["hint"]
 
 
-def test_endpoint_down_is_one_line_and_non_zero(sample_index: tuple[Path, Path]) -> None:
+def test_endpoint_down_strict_is_one_line_and_non_zero(sample_index: tuple[Path, Path]) -> None:
     with FakeOpenAI() as server:
         url = server.base_url
-    result = ask(sample_index, env=endpoint_env(url))
+    result = ask(sample_index, "--strict", env=endpoint_env(url))
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
     assert result.output.startswith(f"Error: Cannot reach the chat endpoint at {url}")
     assert "Traceback" not in result.output
 
 
-def test_endpoint_error_status_is_one_line_and_non_zero(fake_openai: FakeOpenAI,
-                                                         sample_index: tuple[Path, Path]) -> None:
+def test_endpoint_error_status_strict_is_one_line_and_non_zero(fake_openai: FakeOpenAI,
+                                                                sample_index: tuple[Path, Path]) -> None:
     fake_openai.script("chat", Reply(status=401))
-    result = ask(sample_index, "--json", env=endpoint_env(fake_openai.base_url))
+    result = ask(sample_index, "--json", "--strict", env=endpoint_env(fake_openai.base_url))
     assert result.exit_code == 1
     assert result.output.startswith("Error: The chat endpoint") and result.output.count("\n") == 1
+
+
+def test_all_endpoints_failing_kind_ask_shows_the_code_and_what_failed(sample_index: tuple[Path, Path]) -> None:
+    with FakeOpenAI() as down, FakeOpenAI() as broken:
+        down_url = down.base_url
+        broken.script("chat", Reply(status=503))
+        config = sample_index[0] / ".codeassist.toml"
+        config.write_text(f'[[chat.fallbacks]]\nbase_url = "{broken.base_url}"\nmodel = "fake-chat"\n'
+                          f'max_retries = 0\n', encoding="utf-8")
+        try:
+            down.stop()
+            result = ask(sample_index, env=endpoint_env(down_url))
+            as_json = ask(sample_index, "--json", env=endpoint_env(down_url))
+        finally:
+            config.unlink()
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("No answer from the chat model, so here is the most relevant code.")
+    assert f"{down_url} (fake-chat): unreachable" in result.output.replace("\n", "")
+    assert "HTTP 503" in result.output.replace("\n", "")
+    assert "[1] src/retry.py:6-13 retry" in result.output and "delay * (2 ** attempt)" in result.output
+    data = json.loads(as_json.output)
+    assert data["answer"] is None and data["sources"][0]["path"] == "src/retry.py"
+    assert "Every chat endpoint failed" in data["hint"]
 
 
 def test_piped_stdin_is_extra_context(fake_openai: FakeOpenAI, sample_index: tuple[Path, Path]) -> None:

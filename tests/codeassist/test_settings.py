@@ -37,7 +37,7 @@ def test_defaults_without_files_or_env() -> None:
     assert settings.chat.base_url == OPENAI_DEFAULT_BASE_URL
     assert settings.embeddings.provider == "local"
     assert settings.search.k == 8
-    assert settings.log is True
+    assert settings.log.enabled is True
     assert settings.sources == []
 
 
@@ -107,7 +107,7 @@ def test_environment_variable_names() -> None:
                                                                                "http://c/v1")
     assert (s.chat.api_key, s.completion.api_key) == ("k1", "k2")
     assert s.index.index_dir == "/tmp/idx"
-    assert s.log is False
+    assert s.log.enabled is False
     assert s.embeddings.model_path == "/models/minilm"
     assert s.embeddings.provider == "openai"
     assert s.completion.debounce_ms == 75
@@ -129,7 +129,7 @@ def test_camel_case_options_map_onto_overrides() -> None:
     assert s.chat.api_key == "from-my-key"
     assert s.completion.debounce_ms == 40
     assert s.index.max_file_bytes == 2048
-    assert s.log is False
+    assert s.log.enabled is False
 
 
 def test_to_index_config_and_redacted_dict() -> None:

@@ -146,6 +146,11 @@ def test_ghost_text_accept_and_ask_end_to_end(tmp_path: Path, mode: str) -> None
     assert result["buffer"][comment_row:] == ["# multiply two numbers", "def multiply(a, b):", "    return a * b"]
     assert result["cursor"] == [comment_row + 3, len("    return a * b")]
     assert result["extmarks_after_leave"] == 0
+    # Local metrics: the dismiss key and the accept mapping told the server (codeassist/suggestionEvent).
+    from codeassist.promptlog import PromptLog
+
+    events = [(row["suggestion_id"], row["kind"]) for row in PromptLog().query("SELECT * FROM events ORDER BY id")]
+    assert [kind for _, kind in events if kind != "shown"][:2] == ["dismissed", "accepted"], events
 
     # :CodeAssistAsk streamed the scripted answer into the scratch buffer, then listed the sources.
     assert result["answer"].get("error") is None

@@ -31,10 +31,16 @@ def local() -> Embedder:
     return make_embedder("local")
 
 
-def test_local_vectors_match_sentence_transformers(local: Embedder) -> None:
+@pytest.fixture(scope="module")
+def local_256() -> Embedder:
+    """The local model at sentence-transformers' own max_seq_length (the reference vectors' length)."""
+    return make_embedder("local", max_tokens=256)
+
+
+def test_local_vectors_match_sentence_transformers(local_256: Embedder) -> None:
     snippets = json.loads((FIXTURES / "snippets.json").read_text(encoding="utf-8"))
     reference = np.load(FIXTURES / "reference.npy")
-    vectors = local.embed_documents(snippets)
+    vectors = local_256.embed_documents(snippets)
     assert vectors.dtype == np.float32 and vectors.shape == (len(snippets), 384)
     cosines = (vectors * reference).sum(axis=1)
     assert cosines.min() >= 0.999, {snippets[i][:40]: float(c) for i, c in enumerate(cosines) if c < 0.999}
@@ -43,7 +49,8 @@ def test_local_vectors_match_sentence_transformers(local: Embedder) -> None:
 
 def test_local_identity(local: Embedder) -> None:
     assert local.model_id == "local:all-MiniLM-L6-v2"
-    assert (local.dimension, local.max_tokens) == (384, 256)
+    # 128 word pieces: the model's training length (see minilm.py)
+    assert (local.dimension, local.max_tokens) == (384, 128)
 
 
 def test_batch_composition_does_not_change_vectors(local: Embedder) -> None:
@@ -74,22 +81,39 @@ def test_empty_whitespace_and_emoji_texts(local: Embedder) -> None:
     np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-5)
 
 
-def test_truncation_at_256_tokens_even_for_a_megabyte(local: Embedder) -> None:
-    head = "\n".join(f"value_{i} = compute(item_{i})" for i in range(200))  # well past 256 tokens
+def test_truncation_at_128_tokens_even_for_a_megabyte(local: Embedder) -> None:
+    head = "\n".join(f"value_{i} = compute(item_{i})" for i in range(200))  # well past 128 tokens
     huge = head + "\n" + "x = 'tail that is never seen'\n" * 35_000  # about 1 MB
     assert len(huge) > 1_000_000
     start = time.perf_counter()
     a, b = local.embed_documents([head, huge])
     assert time.perf_counter() - start < 10
-    assert float(a @ b) > 0.9999  # everything after token 256 is cut off
+    assert float(a @ b) > 0.9999  # everything after token 128 is cut off
 
 
-def test_document_text_includes_path_and_symbol() -> None:
-    text = document_text("src/http/client.py", "Client.retry", "method", "def retry(self):\n    ...")
+def test_document_text_is_a_word_view_with_path_and_symbol_first() -> None:
+    text = document_text("src/http/client.py", "HttpClient.max_retries", "method",
+                         "def max_retries(self):\n    return self.retryPolicy.limit")
     first_line, body = text.split("\n", 1)
-    assert "src/http/client.py" in first_line and "Client.retry" in first_line
-    assert body == "def retry(self):\n    ..."
-    assert document_text("notes.txt", "", "window", "hello").startswith("notes.txt\n")
+    assert first_line == "src http client : Http Client max retries (method)"
+    assert body == "def max retries self return self retry Policy limit"
+    assert document_text("notes.txt", "", "window", "hello").startswith("notes\n")
+
+
+def test_document_text_of_a_fragment_names_its_definition() -> None:
+    text = document_text("src/app.py", "App.run", "method", "    server.serve_forever()",
+                         header="def run(self, host: str, port: int) -> None:")
+    assert text.split("\n")[1] == "def run self host str port int None"
+
+
+@pytest.mark.parametrize("body", [
+    "import os\nimport sys\nfrom pathlib import Path\n",
+    'package main\n\nimport (\n\t"fmt"\n\t"net/http"\n)\n',
+    "TABLE = [\n" + "    0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x6a,\n" * 40 + "]\n",
+])
+def test_chunks_that_add_nothing_are_embedded_short(body: str) -> None:
+    text = document_text("pkg/mod.py", "", "module", body)
+    assert len(text.split()) <= 24 + 3  # path words + at most 24 words of the body
 
 
 def test_document_text_changes_the_vector(local: Embedder) -> None:

@@ -46,7 +46,7 @@ def brute_force(data: np.ndarray, ids: np.ndarray, query: np.ndarray, k: int) ->
 
 def test_search_finds_nearest_best_first(index: VectorIndex, data: np.ndarray) -> None:
     scores, ids = index.search(data[17], 5)
-    assert ids[0] == IDS[17] and scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert ids[0] == IDS[17] and scores[0] == pytest.approx(1.0, abs=1e-3)  # flat stores float16
     assert list(ids) == list(brute_force(data, IDS, data[17], 5))
     assert np.all(np.diff(scores) <= 1e-6) and scores.dtype == np.float32 and ids.dtype == np.int64
     assert len(index) == 400 and list(index.ids()) == list(IDS)
@@ -77,8 +77,8 @@ def test_add_replaces_existing_id(index: VectorIndex, data: np.ndarray) -> None:
     _, ids = index.search(data[3], 3)
     assert IDS[3] not in ids  # its old vector is gone, not merely shadowed
     scores, ids = index.search(data[200], 2)
-    assert set(ids) == {IDS[3], IDS[200]} and scores[1] == pytest.approx(1.0, abs=1e-5)
-    np.testing.assert_allclose(index.vectors([IDS[3]])[0], data[200], atol=1e-6)
+    assert set(ids) == {IDS[3], IDS[200]} and scores[1] == pytest.approx(1.0, abs=1e-3)
+    np.testing.assert_allclose(index.vectors([IDS[3]])[0], data[200], atol=1e-3)  # float16 storage
 
 
 def test_allowed_restricts_results(index: VectorIndex, data: np.ndarray) -> None:
@@ -242,4 +242,4 @@ def test_bad_input_is_rejected(data: np.ndarray) -> None:
         ix.add([-1], data[:1])
     ix.add([1, 2, 1], data[:3])  # duplicates in one call: the last one wins
     assert len(ix) == 2
-    np.testing.assert_allclose(ix.vectors([1])[0], data[2], atol=1e-6)
+    np.testing.assert_allclose(ix.vectors([1])[0], data[2], atol=1e-3)  # float16 storage

@@ -181,7 +181,10 @@ def test_status_is_answered_while_chat_requests_hang(repo, fake_openai):
     from codeassist.lsp.chat import MAX_CHAT_REQUESTS
     from tests.lsp.raw_stdio import RawServer, frame
 
-    fake_openai.script("chat", *[Reply(text="late", delay=20.0) for _ in range(5)], Reply(text="fast answer"))
+    # One hung reply per slot; anything after them (the question after the cancellations, and the fifth
+    # ask if it started before its cancellation arrived) gets the fast default answer.
+    fake_openai.script("chat", *[Reply(text="late", delay=20.0) for _ in range(MAX_CHAT_REQUESTS)])
+    fake_openai.default_chat = "fast answer"
     raw = RawServer(cwd=str(repo))
     try:
         raw.initialize(repo.as_uri(), options(fake_openai.base_url))

@@ -175,13 +175,13 @@ async def test_typing_along_the_suggestion_is_served_from_the_cache(client, repo
 
 
 async def test_model_down_or_late_falls_back_to_the_index_within_the_deadline(client, repo, fake_openai):
-    fake_openai.script("completions", Reply(status=500), Reply(text="late", delay=3.0))
+    fake_openai.script("completions", Reply(text="late", delay=3.0), Reply(status=500))
     await start(client, repo, options(fake_openai.base_url, deadline_ms=1000))
     text = ("def refill(stock, sku, amount):\n"
             "    current_level = stock.get(sku, 0)\n"
             "    ")
     uri = open_document(client, repo / "shop" / "refill.py", text)
-    for attempt in ("endpoint fails", "endpoint misses the deadline"):
+    for attempt in ("endpoint misses the deadline", "endpoint fails", "endpoint in its back-off"):
         started = time.monotonic()
         result = await client.text_document_inline_completion_async(inline_params(uri, *end_of(text)))
         # The line that followed the most similar window in shop/inventory.py.
@@ -191,6 +191,7 @@ async def test_model_down_or_late_falls_back_to_the_index_within_the_deadline(cl
         client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    # The failed endpoint is not asked again inside its back-off.
     assert len(fake_openai.requests_of("completions")) == 2
     async with asyncio.timeout(5):  # the failure reaches the status (and the log) with what to check
         while not any("HTTP 500" in str(getattr(s, "problems", "")) for s in client.statuses):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from codeassist.lsp.cursor_context import extract_cursor_context
+from codeassist.lsp.fim import FIM_TEMPLATES, control_tokens
 from codeassist.lsp.postprocess import postprocess
 
 
@@ -61,3 +64,43 @@ def test_at_the_end_of_a_line_opening_a_block_the_body_follows():
     brace = ctx_at("function f(a) {█\n}\n", language="javascript")
     assert postprocess("\n  return a * 2;\n}\n", brace) == "\n  return a * 2;"
     assert not ctx_at("x = compute(█").opens_block
+
+
+# -- issue 15.2: model control tokens the server did not stop at ---------------------------------------
+@pytest.mark.parametrize("token", [t for spec in FIM_TEMPLATES.values() for t in spec["stop"]]
+                         + ["<EOT>", "</s>", "<|endoftext|>", "<｜end▁of▁sentence｜>", "<|eot_id|>"])
+def test_control_token_kind_every_family_token_is_cut_from_the_suggestion(token):
+    ctx = ctx_at("total = █")
+    assert postprocess(f"a + b {token}", ctx) == "a + b"
+    assert postprocess(f"a + b{token}\nmore code", ctx_at("def f(a, b):\n    █\n")) == "a + b"
+
+
+def test_control_token_kind_file_separator_drops_the_next_file():
+    ctx = ctx_at("def f(a, b):\n    █\n")
+    raw = "return a + b\n<|file_sep|>other.py\nimport os\n"
+    assert postprocess(raw, ctx) == "return a + b"
+    assert postprocess("<|endoftext|>", ctx_at("x = █")) == ""
+    assert "<EOT>" in control_tokens() and "</s>" in control_tokens()
+
+
+# -- issue 15.3: the end of the suggestion repeats the rest of the line ------------------------------
+@pytest.mark.parametrize(("source", "raw", "expected", "language"), [
+    ("import BaseLayout from '../layouts/█.astro';", "other-layout.astro", "other-layout", "javascript"),
+    ("import BaseLayout from '../layouts/█.astro';", "other-layout.astro';", "other-layout", "javascript"),
+    ("from app.models import █User", "Order, User", "Order, ", "python"),
+    ("if █x:", "not x", "not ", "python"),
+    ("print(total(█))", "items))", "items", "python"),
+    ("path = '█.txt'", "report.txt'", "report", "python"),
+    ("fmt.Println(█)", "name)", "name", "go"),
+])
+def test_suffix_overlap_kind_repeated_line_rest_is_trimmed(source, raw, expected, language):
+    assert postprocess(raw, ctx_at(source, language=language)) == expected
+
+
+@pytest.mark.parametrize(("source", "raw"), [
+    ("print(█)", "f(a)"),          # the suggestion's `)` closes its own `(`; the line's `)` closes print(
+    ("x = [█]", "g([1, 2])"),
+    ("say('█')", "it's"),          # an apostrophe inside the text is not the closing quote
+])
+def test_suffix_overlap_kind_keeps_what_the_suggestion_needs(source, raw):
+    assert postprocess(raw, ctx_at(source)) == raw

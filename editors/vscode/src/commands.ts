@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, type LanguageClient } from "vscode-languageclient/node";
 import type { ChatPanel } from "./chat/panel";
-import { CMD_REINDEX, CMD_TOGGLE, CMD_WRITE_DOCSTRING } from "./protocol";
+import { CMD_REINDEX, CMD_SUGGESTION_ACCEPTED, CMD_TOGGLE, CMD_WRITE_DOCSTRING } from "./protocol";
 import type { StatusItem } from "./status";
 
 /** The palette commands package.json contributes. */
@@ -38,6 +38,11 @@ export function registerCommands(client: LanguageClient, chat: ChatPanel, status
   };
 
   return [
+    // The inline item's command: VS Code runs it when the user accepts a suggestion; the server counts the
+    // acceptance in its local metrics (`codeassist stats`). Never worth an error message.
+    vscode.commands.registerCommand(CMD_SUGGESTION_ACCEPTED, async (args: unknown) => {
+      await execute(CMD_SUGGESTION_ACCEPTED, [args]).catch(() => undefined);
+    }),
     vscode.commands.registerCommand("codeassist.ask", async () => {
       const question = await vscode.window.showInputBox({ prompt: "Ask about this repository" });
       if (!question) {

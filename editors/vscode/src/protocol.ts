@@ -10,6 +10,7 @@ export const ASK = "codeassist/ask";
 export const ANSWER_DELTA = "codeassist/answerDelta";
 export const STATUS = "codeassist/status";
 export const STATUS_CHANGED = "codeassist/statusChanged";
+export const SUGGESTION_EVENT = "codeassist/suggestionEvent";
 
 // Commands (workspace/executeCommand)
 export const CMD_ASK = "codeassist.ask";
@@ -19,8 +20,11 @@ export const CMD_FIND_SIMILAR = "codeassist.findSimilar";
 export const CMD_REINDEX = "codeassist.reindex";
 export const CMD_TOGGLE = "codeassist.toggle";
 export const CMD_EDIT = "codeassist.edit";
+// The inline item's command: VS Code runs it when the suggestion is accepted (local metrics only).
+export const CMD_SUGGESTION_ACCEPTED = "codeassist.suggestionAccepted";
 
-export const COMMANDS = [CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE, CMD_EDIT];
+export const COMMANDS = [CMD_ASK, CMD_EXPLAIN, CMD_WRITE_DOCSTRING, CMD_FIND_SIMILAR, CMD_REINDEX, CMD_TOGGLE, CMD_EDIT,
+  CMD_SUGGESTION_ACCEPTED];
 
 // Client-side command: the extension asks for the instruction, then runs CMD_EDIT (preview first).
 export const CLIENT_CMD_EDIT_PROMPT = "codeassist.editWithInstruction";

@@ -6,6 +6,7 @@
 --- `vim.lsp.inline_completion` does all this instead (unless `ghost.use_builtin = false`).
 local config = require("codeassist.config")
 local position = require("codeassist.position")
+local protocol = require("codeassist.protocol")
 local server = require("codeassist.server")
 
 local M = {}
@@ -140,8 +141,10 @@ local function show(bufnr, state, item, client)
     return
   end
   M.clear(bufnr)
+  local args = item.command and item.command.arguments
   state.suggestion = {
     row = row, col = col, start_col = start_col, end_row = end_row, end_col = end_col, text = text,
+    id = type(args) == "table" and type(args[1]) == "table" and args[1].id or nil,
   }
   draw(bufnr, state.suggestion, ghost)
 end
@@ -228,6 +231,22 @@ function M.schedule(bufnr)
   end))
 end
 
+--- Tell the server what became of a suggestion (local metrics: `codeassist stats`).
+---@param kind string "accepted" | "partial" | "dismissed"
+local function report(bufnr, s, kind)
+  local state = buffers[bufnr]
+  local client = state and vim.lsp.get_client_by_id(state.client_id)
+  if not (client and s and s.id) then
+    return
+  end
+  local params = { id = s.id, kind = kind, acceptedChars = kind ~= "dismissed" and #s.ghost or nil }
+  if vim.fn.has("nvim-0.11") == 1 then
+    client:notify(protocol.SUGGESTION_EVENT, params)
+  else
+    client.notify(protocol.SUGGESTION_EVENT, params)
+  end
+end
+
 --- Insert the shown suggestion; returns false when there is none.
 function M.accept(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
@@ -235,6 +254,7 @@ function M.accept(bufnr)
   if not s then
     return false
   end
+  report(bufnr, s, "accepted")
   M.clear(bufnr)
   local lines = vim.split(s.text, "\n", { plain = true })
   vim.api.nvim_buf_set_text(bufnr, s.row, s.start_col, s.end_row, s.end_col, lines)
@@ -266,6 +286,7 @@ local function map_keys(bufnr)
   if opts.dismiss_key then
     vim.keymap.set("i", opts.dismiss_key, function()
       if M.current(bufnr) then
+        report(bufnr, M.current(bufnr), "dismissed")
         M.clear(bufnr)
       else
         feed(opts.dismiss_key)

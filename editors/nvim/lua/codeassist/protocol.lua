@@ -8,6 +8,7 @@ local M = {
   ANSWER_DELTA = "codeassist/answerDelta",
   STATUS = "codeassist/status",
   STATUS_CHANGED = "codeassist/statusChanged",
+  SUGGESTION_EVENT = "codeassist/suggestionEvent",
 
   -- Commands (workspace/executeCommand)
   CMD_ASK = "codeassist.ask",
@@ -17,6 +18,7 @@ local M = {
   CMD_REINDEX = "codeassist.reindex",
   CMD_TOGGLE = "codeassist.toggle",
   CMD_EDIT = "codeassist.edit",
+  CMD_SUGGESTION_ACCEPTED = "codeassist.suggestionAccepted",
 
   -- Client-side command (the plugin asks for the instruction, then runs CMD_EDIT)
   CLIENT_CMD_EDIT_PROMPT = "codeassist.editWithInstruction",
@@ -29,7 +31,8 @@ local M = {
   ACTION_FIX = "codeassist: Fix with codeassist",
 }
 
-M.COMMANDS = { M.CMD_ASK, M.CMD_EXPLAIN, M.CMD_WRITE_DOCSTRING, M.CMD_FIND_SIMILAR, M.CMD_REINDEX, M.CMD_TOGGLE, M.CMD_EDIT }
+M.COMMANDS = { M.CMD_ASK, M.CMD_EXPLAIN, M.CMD_WRITE_DOCSTRING, M.CMD_FIND_SIMILAR, M.CMD_REINDEX, M.CMD_TOGGLE, M.CMD_EDIT,
+  M.CMD_SUGGESTION_ACCEPTED }
 
 --- The LSP client name the plugin starts (and finds) the server under.
 M.CLIENT_NAME = "codeassist"
