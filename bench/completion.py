@@ -34,6 +34,7 @@ from codeassist.indexer import open_index  # noqa: E402
 from codeassist.indexer.model import Chunk  # noqa: E402
 from codeassist.indexer.pipeline import index_repository  # noqa: E402
 from codeassist.indexer.store import Store  # noqa: E402
+from codeassist.lsp import completion  # noqa: E402
 from codeassist.lsp.completion import CompletionOptions, CompletionRequest, assemble_context  # noqa: E402
 from codeassist.lsp.neighbors import NeighborIndex  # noqa: E402
 from codeassist.lsp.term_stats import TermStats  # noqa: E402
@@ -103,23 +104,37 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure_context(corpus: Path, index_dir: Path, samples: list) -> dict:
+    """Assembly with the definition context, and without it (assembly before issue 12) as the in-run
+    reference: interleaved per request so both see the same machine load."""
     neighbors = NeighborIndex()
     options = CompletionOptions(model="qwen2.5-coder:1.5b")
+    with_definitions = completion.definition_snippets
+    timings: dict[bool, list[float]] = {True: [], False: []}
+
+    def read_file(rel: str) -> str | None:
+        try:
+            return (corpus / rel).read_text("utf-8", errors="replace")
+        except OSError:
+            return None
+
     with open_index(corpus, index_dir) as index:
         stats = TermStats(index)
         chunks = index.status()["chunks"]
-        timings = []
         for i, (path, text, line, character) in enumerate(samples):
             others = [(f"file://{p}", p.name, 1, t) for p, t, _, _ in samples[max(0, i - 3):i] if p != path]
             rel = path.relative_to(corpus).as_posix()
             req = CompletionRequest(path.as_uri(), rel, text, line, character, "python")
-            started = time.perf_counter()
-            assemble_context(req, options=options, searcher=index, neighbors=neighbors, open_documents=others,
-                             term_stats=stats)
-            timings.append((time.perf_counter() - started) * 1000)
-    warm = timings[10:]  # the first requests pay for tree-sitter grammar loading
+            for on in ((True, False) if i % 2 else (False, True)):
+                completion.definition_snippets = with_definitions if on else (lambda *a, **k: [])
+                started = time.perf_counter()
+                assemble_context(req, options=options, searcher=index, neighbors=neighbors, open_documents=others,
+                                 term_stats=stats, read_file=read_file)
+                timings[on].append((time.perf_counter() - started) * 1000)
+        completion.definition_snippets = with_definitions
+    warm, before = timings[True][10:], timings[False][10:]  # the first requests load tree-sitter grammars
     return {"chunks": chunks, "p50_ms": percentile(warm, 50), "p95_ms": percentile(warm, 95),
-            "max_ms": round(max(warm), 2)}
+            "max_ms": round(max(warm), 2), "without_definitions_p50_ms": percentile(before, 50),
+            "without_definitions_p95_ms": percentile(before, 95)}
 
 
 async def measure_e2e(corpus: Path, index_dir: Path, samples: list, requests: int) -> dict:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeassist.context import Context, Snippet, Source, build_context, count_tokens, format_snippet
+from codeassist.definition_context import definition_hits
 from codeassist.errors import LLMNotConfigured
 from codeassist.llm_chain import LLMChain
 from codeassist.prompting import fence, render
@@ -100,7 +101,9 @@ def retrieve(question: str, *, searcher: Any, settings: Settings, history: list[
     if selection is not None:  # the selection itself is shown separately; do not repeat it as a snippet
         hits = [h for h in hits if not (h.path == selection.path and h.start_line >= selection.start_line
                                         and h.end_line <= selection.end_line)]
-    if redact:
+    hits = list(hits)
+    hits += definition_hits(hits, searcher=searcher, selection=selection)  # one hop: what the code uses
+    if redact:  # after the definitions joined: they are repository text too
         hits = redact_hits(hits, files_for(searcher))
     return build_context(list(hits), budget_tokens=settings.context.budget_tokens,
                          max_per_file=settings.search.max_hits_per_file)

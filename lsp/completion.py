@@ -22,10 +22,12 @@ from typing import Any
 from codeassist.errors import CodeassistError
 from codeassist.lsp.completion_model import endpoint_starter, usable_answer
 from codeassist.lsp.cursor_context import CursorContext, document_language, extract_cursor_context
+from codeassist.lsp.definition_context import definition_snippets
 from codeassist.lsp.fallback import fallback_completion
 from codeassist.lsp.fim import FimPrompt, Snippet, build_fim_prompt, strip_chat_answer
 from codeassist.lsp.neighbors import NeighborIndex
 from codeassist.lsp.postprocess import postprocess
+from codeassist.lsp.recent_edits import RecentEdits
 from codeassist.lsp.term_stats import TermStats, compact_query
 from codeassist.lsp.validate import validate_suggestion
 from codeassist.redact import redact
@@ -33,10 +35,13 @@ from codeassist.redact_file import files_for, line_offset, redact_slice
 
 log = logging.getLogger(__name__)
 
-SNIPPET_BUDGET_CHARS = 3000
+SNIPPET_BUDGET_CHARS = 4500
 SNIPPET_MAX_CHARS = 1200
 INDEX_SNIPPETS = 3
 NEIGHBOR_SNIPPETS = 2
+# Snippets per source, in priority order: definitions of the names at the cursor first (what the user is
+# calling), then recent edits in other files, search hits, and similar windows of other open documents.
+SNIPPET_QUOTAS = {"definition": 12, "edit": 2, "index": INDEX_SNIPPETS, "open": NEIGHBOR_SNIPPETS}
 MAX_NEIGHBOR_DOCUMENTS = 10
 
 
@@ -106,12 +111,23 @@ def assemble_context(
     neighbors: NeighborIndex | None = None,
     open_documents: list[tuple[str, str, object, str]] = (),
     term_stats: TermStats | None = None,
+    read_file: Callable[[str], str | None] | None = None,
+    recent_edits: RecentEdits | None = None,
 ) -> AssembledContext:
-    """Everything but the model call: cursor context, retrieved snippets, the prompt."""
+    """Everything but the model call: cursor context, definitions of the names at the cursor, recent
+    edits, retrieved snippets, the prompt. `read_file(path)` gives a workspace file's text (definition
+    bodies); `open_documents` are (uri, path, version, text), newest first."""
     started = time.perf_counter()
     ctx = extract_cursor_context(req.text, req.line, req.character, path=req.path, language=req.language)
     exclude = _visible_range(req, ctx)
-    snippets: list[Snippet] = []
+    try:
+        snippets: list[Snippet] = definition_snippets(ctx, req.text, index=searcher, path=req.path,
+                                                      read_file=read_file)
+    except Exception:  # noqa: BLE001 — a bug in definition lookup must not cost the completion
+        log.exception("definition context failed for %s", req.path)
+        snippets = []
+    if recent_edits is not None:
+        snippets += recent_edits.snippets(req.uri, list(open_documents))
     query = compact_query(ctx.query, term_stats=term_stats)
     if searcher is not None and query:
         try:
@@ -161,12 +177,13 @@ def _redacted_snippets(snippets: list[Snippet], req: CompletionRequest, searcher
 
 
 def budget_snippets(snippets: list[Snippet], ctx: CursorContext, budget: int = SNIPPET_BUDGET_CHARS) -> list[Snippet]:
-    """Dedupe (same file, overlapping lines; text already in the prefix/suffix) and cut to the budget.
-    Index hits come first in the input; the chosen ones are returned best-last (nearest the cursor)."""
+    """Dedupe (same file, overlapping lines; text already in the prefix/suffix) and cut to the budget,
+    at most `SNIPPET_QUOTAS[source]` per source. The input is best-first (definitions, edits, index hits,
+    open documents); the chosen ones are returned best-last (nearest the cursor)."""
     chosen: list[Snippet] = []
     used = 0
     visible = ctx.prefix + ctx.suffix
-    index_quota, open_quota = INDEX_SNIPPETS, NEIGHBOR_SNIPPETS
+    quotas = dict(SNIPPET_QUOTAS)
     for snip in snippets:
         text = snip.text.strip("\n")
         if not text.strip() or text in visible:
@@ -174,18 +191,13 @@ def budget_snippets(snippets: list[Snippet], ctx: CursorContext, budget: int = S
         if any(c.path == snip.path and c.start_line <= snip.end_line and snip.start_line <= c.end_line
                for c in chosen):
             continue
-        if snip.source == "index":
-            if index_quota == 0:
-                continue
-            index_quota -= 1
-        else:
-            if open_quota == 0:
-                continue
-            open_quota -= 1
+        if quotas.get(snip.source, 0) <= 0:
+            continue
         if len(text) > SNIPPET_MAX_CHARS:
             text = text[:SNIPPET_MAX_CHARS].rsplit("\n", 1)[0]
         if used + len(text) > budget:
-            break
+            continue  # a smaller one further down may still fit
+        quotas[snip.source] -= 1
         used += len(text)
         chosen.append(Snippet(snip.path, snip.start_line, snip.end_line, text, snip.source))
     return list(reversed(chosen))
@@ -193,7 +205,7 @@ def budget_snippets(snippets: list[Snippet], ctx: CursorContext, budget: int = S
 
 def _visible_range(req: CompletionRequest, ctx: CursorContext) -> list[tuple[str, int, int]]:
     """The part of the current file the prompt already shows, plus the cursor's own chunk."""
-    first = ctx.line + 1 - ctx.prefix.count("\n")
+    first = ctx.prefix_first_line
     last = ctx.line + 1 + ctx.suffix.count("\n")
     ranges = [(req.path, first, last)]
     if ctx.enclosing:
@@ -238,6 +250,7 @@ class CompletionEngine:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="completion-context")
         self._model_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="completion-model")
         self.neighbors = NeighborIndex()
+        self.recent_edits = RecentEdits()
         self.last_context: AssembledContext | None = None
         # Which endpoint of the completion chain served the last model request, and why others were skipped.
         self.last_chain: dict | None = None
@@ -256,6 +269,7 @@ class CompletionEngine:
         if state:
             _close_stream(state)
         self.neighbors.forget(uri)
+        self.recent_edits.forget(uri)
 
     async def complete(self, req: CompletionRequest) -> Suggestion | None:
         options = self._options()
@@ -339,7 +353,8 @@ class CompletionEngine:
     def _assemble(self, req: CompletionRequest, options: CompletionOptions, searcher: Any,
                   documents: list[tuple[str, str, object, str]]) -> AssembledContext:
         return assemble_context(req, options=options, searcher=searcher, neighbors=self.neighbors,
-                                open_documents=documents, term_stats=self._term_stats_for(searcher))
+                                open_documents=documents, term_stats=self._term_stats_for(searcher),
+                                read_file=self._read_file, recent_edits=self.recent_edits)
 
     def _term_stats_for(self, searcher: Any) -> TermStats | None:
         if not hasattr(searcher, "document_frequencies"):

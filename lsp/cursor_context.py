@@ -17,6 +17,10 @@ from codeassist.indexer.languages import language_for_path, language_info
 PREFIX_CHARS = 4000
 SUFFIX_CHARS = 1500
 QUERY_LINES = 15
+# The file's header comment / module docstring kept at the top of a cut prefix (file-level intent).
+HEADER_CHARS = 600
+HEADER_SCAN_LINES = 60
+LICENSE_RE = re.compile(r"copyright|licen[cs]e|spdx|all rights reserved", re.IGNORECASE)
 PARSE_LINES_BEFORE = 300
 PARSE_LINES_AFTER = 100
 # Tree-sitter parses the whole document; above this size the regex scan is fast enough and good enough.
@@ -70,6 +74,11 @@ class CursorContext:
     opens_block: bool = False
     query: str = ""
     previous_lines: list[str] = field(default_factory=list)
+    # The file's header comment / module docstring, at the head of `prefix` when the prefix was cut
+    # below it ("" when the prefix already starts at the top of the file, or the file has none).
+    header: str = ""
+    # 1-based line of the file where the cursor-side part of `prefix` (after `header`) starts.
+    prefix_first_line: int = 1
 
 
 def document_language(path: str, language_id: str | None = None) -> str | None:
@@ -113,6 +122,16 @@ def extract_cursor_context(
         previous_lines=lines[max(0, line - QUERY_LINES):line],
     )
     ctx.intent = comment_above(lines, line, language)
+    if len(before) > prefix_chars:
+        header = file_header(lines, language)
+        tail = _tail(before, prefix_chars - len(header) - 1 if header else prefix_chars)
+        ctx.prefix_first_line = line + 1 - tail.count("\n")
+        if header and ctx.prefix_first_line > header.count("\n") + 1:
+            ctx.header = header
+            ctx.prefix = header + "\n" + tail
+        else:
+            ctx.prefix = _tail(before, prefix_chars)
+            ctx.prefix_first_line = line + 1 - ctx.prefix.count("\n")
     found = None
     if len(text) <= MAX_PARSE_CHARS and parser_for(language) is not None:
         found = _enclosing_with_tree_sitter(text, line, character, language)
@@ -131,6 +150,8 @@ def retrieval_query(ctx: CursorContext) -> str:
     """Comments as intent: comment + signature + docstring when present, else the last prefix lines."""
     parts = [p for p in (ctx.intent, ctx.signature, ctx.docstring) if p.strip()]
     if parts:
+        if ctx.intent and ctx.header:  # the file's purpose joins the local comment as intent
+            parts.insert(0, header_summary(ctx.header))
         if ctx.line_prefix.strip():
             parts.append(ctx.line_prefix.strip())
         return "\n".join(parts)
@@ -175,6 +196,50 @@ def comment_above(lines: list[str], line: int, language: str | None) -> str:
         block.append(lines[row].strip())
         row -= 1
     return "\n".join(reversed(block))
+
+
+def file_header(lines: list[str], language: str | None, max_chars: int = HEADER_CHARS) -> str:
+    """The file's header comment or module docstring as written (license blocks skipped), cut to
+    `max_chars` at a line boundary; "" when the file starts with code."""
+    row, limit = 0, min(len(lines), HEADER_SCAN_LINES)
+    while row < limit:
+        stripped = lines[row].strip()
+        if not stripped or stripped.startswith("#!") or re.match(r"#.*coding[:=]", stripped):
+            row += 1
+            continue
+        block_start = row
+        if language == "python" and stripped.lstrip("rRuUbB").startswith(('"""', "'''", '"', "'")):
+            quote = stripped.lstrip("rRuUbB")[:3] if stripped.lstrip("rRuUbB")[:3] in ('"""', "'''") \
+                else stripped.lstrip("rRuUbB")[0]
+            body = stripped.lstrip("rRuUbB")[len(quote):]
+            while quote not in body and row + 1 < len(lines):
+                row += 1
+                body = lines[row]
+            block = lines[block_start:row + 1]
+        elif stripped.startswith("/*"):
+            while "*/" not in lines[row] and row + 1 < len(lines):
+                row += 1
+            block = lines[block_start:row + 1]
+        elif is_comment_line(stripped, language):
+            while row + 1 < len(lines) and is_comment_line(lines[row + 1].strip(), language):
+                row += 1
+            block = lines[block_start:row + 1]
+        else:
+            return ""  # code before any (non-license) comment: no header
+        row += 1
+        text = "\n".join(block)
+        if LICENSE_RE.search(block[0]) or LICENSE_RE.search(block[-1]):
+            continue  # a license block says nothing about what this file is for
+        if len(text) > max_chars:
+            text = text[:max_chars].rsplit("\n", 1)[0]
+        return text
+    return ""
+
+
+def header_summary(header: str, max_chars: int = 200) -> str:
+    """The header's words without comment markers or quotes (for the retrieval query)."""
+    lines = (line.strip().strip("#/*-\"'").strip() for line in header.split("\n"))
+    return " ".join(line for line in lines if line)[:max_chars]
 
 
 def _trailing_comment(line_text: str, language: str | None) -> str:

@@ -84,6 +84,7 @@ def did_open(ls: CodeassistServer, params: types.DidOpenTextDocumentParams) -> N
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: CodeassistServer, params: types.DidChangeTextDocumentParams) -> None:
     ls.touch(params.text_document.uri)
+    ls.engine.recent_edits.record(params.text_document.uri, params.content_changes)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -5,7 +5,12 @@ the offline fallback continues the most similar indexed window."""
 from __future__ import annotations
 
 from codeassist.indexer.model import Hit
-from codeassist.lsp.completion import CompletionOptions, CompletionRequest, assemble_context
+from codeassist.lsp.completion import (
+    SNIPPET_BUDGET_CHARS,
+    CompletionOptions,
+    CompletionRequest,
+    assemble_context,
+)
 from codeassist.lsp.cursor_context import extract_cursor_context
 from codeassist.lsp.fallback import fallback_completion
 from codeassist.lsp.neighbors import NeighborIndex, jaccard, token_set, windows_of
@@ -78,7 +83,7 @@ def test_snippets_are_budgeted():
     request = CompletionRequest("file:///r/a.py", "a.py", "stock = load()\nvalue = ", 1, 8, "python")
     assembled = assemble_context(request, options=CompletionOptions(model="qwen"), searcher=searcher)
     assert 1 <= len(assembled.snippets) <= 3
-    assert sum(len(s.text) for s in assembled.snippets) <= 3000
+    assert sum(len(s.text) for s in assembled.snippets) <= SNIPPET_BUDGET_CHARS
 
 
 def test_jaccard_windows():
