@@ -34,7 +34,7 @@ tombstones exceed ``TOMBSTONE_REBUILD_FRACTION`` of the stored vectors, the grap
 the live vectors (read back from the HNSW storage; nothing is re-embedded). The flat layout
 removes for real.
 
-File format (one file, written atomically: temp file in the same folder, fsync, ``os.replace``):
+File format (`vector_file.py`; one file, written atomically: temp file in the same folder, fsync, ``os.replace``):
 ``MAGIC``, an 8-byte little-endian header length, a JSON header (format version, model id,
 dimension, live count, layout, payload size and CRC-32), then ``faiss.serialize_index`` bytes.
 No pickle. ``load`` refuses a missing, truncated or damaged file, another format version, and a
@@ -48,11 +48,6 @@ start-up costs more than the scan of one query saves); batch work (build, add) u
 from __future__ import annotations
 
 import contextlib
-import glob
-import json
-import os
-import struct
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -61,10 +56,16 @@ from typing import Any
 import faiss
 import numpy as np
 
-from codeassist.indexer.errors import CodeassistError, storage_error
+from codeassist.indexer.vector_file import (  # noqa: F401  (re-exported: the file format's names)
+    FORMAT_VERSION,
+    MAGIC,
+    TEMP_SUFFIX,
+    VectorIndexUnusable,
+    read_vector_file,
+    remove_temp_files,
+    write_vector_file,
+)
 
-FORMAT_VERSION = 1
-MAGIC = b"CODEASSIST-FAISS\n"
 HNSW_THRESHOLD = 50_000  # live vectors from which the index is HNSW; see bench/faiss.py
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 40
@@ -77,33 +78,7 @@ IVF_THRESHOLD = 500_000  # live vectors from which the index is IVF-SQ8; see ben
 IVF_NPROBE = 16
 IVF_TRAIN_PER_LIST = 64  # training sample: this many vectors per list (faiss wants >= 39)
 
-TEMP_SUFFIX = ".tmp"  # `save` writes <name>.<random>.tmp next to the file, then renames it
-
 IdsLike = np.ndarray | Iterable[int]
-
-
-def remove_temp_files(path: Path) -> list[Path]:
-    """Delete the temporary files a killed `save` of ``path`` left behind; returns them.
-    Call it only while holding the index lock (no other save can be running)."""
-    path = Path(path)
-    removed = []
-    for tmp in path.parent.glob(f"{glob.escape(path.name)}.*{TEMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            if tmp.is_file():
-                tmp.unlink()
-                removed.append(tmp)
-    return removed
-
-
-class VectorIndexUnusable(CodeassistError):
-    """The saved vector index cannot be used; ``reason`` says why. Rebuild it from the cache."""
-
-    def __init__(self, path: Path | str, reason: str, detail: str) -> None:
-        self.reason = reason  # "missing", "truncated", "corrupt", "version", "model", "dimension"
-        super().__init__(
-            f"The vector index {path} cannot be used ({detail}). It is rebuilt from the embedding "
-            "cache on the next `codeassist index`; to start over, run: codeassist index --rebuild"
-        )
 
 
 @contextlib.contextmanager
@@ -359,41 +334,13 @@ class VectorIndex:
 
         Raises IndexStorageError (disk full, permissions, a folder in the way) after removing its
         temporary file; the previous file at ``path`` is then untouched, and the message says so."""
-        path = Path(path)
         payload = faiss.serialize_index(self._index)
-        header = json.dumps(self._header(payload), sort_keys=True).encode("utf-8")
-        kept = f"the previous {path.name} is kept" if path.is_file() else ""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=TEMP_SUFFIX, dir=path.parent)
-        except OSError as err:
-            raise storage_error(path, err, f"saving {path.name}", kept) from None
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC)
-                f.write(struct.pack("<Q", len(header)))
-                f.write(header)
-                f.write(memoryview(payload))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException as err:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            if isinstance(err, OSError):
-                raise storage_error(path, err, f"saving {path.name}", kept) from None
-            raise
-        with contextlib.suppress(OSError):  # make the rename itself durable
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        write_vector_file(Path(path), self._header(payload), payload)
 
     @staticmethod
     def read_header(path: Path) -> dict[str, Any]:
         """The JSON header of a saved index (for status / doctor); raises VectorIndexUnusable."""
-        header, _ = _read_file(Path(path), with_payload=False)
+        header, _ = read_vector_file(Path(path), with_payload=False)
         return header
 
     @classmethod
@@ -403,7 +350,7 @@ class VectorIndex:
     ) -> VectorIndex:
         """Open a saved index made by ``model_id`` with ``dimension``; raises VectorIndexUnusable."""
         path = Path(path)
-        header, payload = _read_file(path, with_payload=True)
+        header, payload = read_vector_file(path, with_payload=True)
         if header.get("model_id") != model_id:
             raise VectorIndexUnusable(
                 path, "model", f"made by {header.get('model_id')!r}, the configured model is {model_id!r}"
@@ -427,39 +374,3 @@ class VectorIndex:
         self._kind = header.get("kind") if header.get("kind") in ("hnsw", "ivf") else "flat"
         self._tombstones = int(np.count_nonzero(self._id_map() == TOMBSTONE))
         return self
-
-
-def _read_file(path: Path, *, with_payload: bool) -> tuple[dict[str, Any], np.ndarray]:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(len(MAGIC) + 8)
-            if len(head) < len(MAGIC) + 8:
-                raise VectorIndexUnusable(path, "truncated", "the file is empty or truncated")
-            if head[: len(MAGIC)] != MAGIC:
-                raise VectorIndexUnusable(path, "corrupt", "not a codeassist vector index")
-            (header_len,) = struct.unpack("<Q", head[len(MAGIC) :])
-            raw_header = f.read(header_len) if header_len < 1 << 20 else b""
-            if len(raw_header) != header_len:
-                raise VectorIndexUnusable(path, "truncated", "the header is truncated")
-            try:
-                header = json.loads(raw_header)
-            except ValueError as exc:
-                raise VectorIndexUnusable(path, "corrupt", "the header is not JSON") from exc
-            if header.get("format") != "codeassist-faiss" or header.get("version") != FORMAT_VERSION:
-                raise VectorIndexUnusable(
-                    path, "version", f"format version {header.get('version')}, this codeassist reads {FORMAT_VERSION}"
-                )
-            if not with_payload:
-                return header, np.empty(0, dtype=np.uint8)
-            payload = np.frombuffer(f.read(), dtype=np.uint8)
-    except FileNotFoundError as exc:
-        raise VectorIndexUnusable(path, "missing", "the file does not exist") from exc
-    except OSError as exc:
-        raise VectorIndexUnusable(path, "corrupt", f"cannot read it: {exc}") from exc
-    if payload.nbytes != header.get("payload_bytes"):
-        raise VectorIndexUnusable(
-            path, "truncated", f"{payload.nbytes} of {header.get('payload_bytes')} bytes present"
-        )
-    if zlib.crc32(memoryview(payload)) != header.get("crc32"):
-        raise VectorIndexUnusable(path, "corrupt", "checksum mismatch")
-    return header, payload

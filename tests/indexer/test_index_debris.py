@@ -15,8 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from codeassist.indexer import engines
-from codeassist.indexer import vectors as vectors_module
+from codeassist.indexer import engines, vector_file
 from codeassist.indexer.pipeline import index_repository
 from tests.indexer.hash_embedder import HashEmbedder
 
@@ -122,7 +121,7 @@ def test_debris_disk_full_during_faiss_save_keeps_the_previous_file_and_says_so(
     before = (idx / "vectors.faiss").read_bytes()
     (root / "pkg0" / "added.py").write_text("def added_later():\n    return 42\n")
     # the disk fills up after this share of the file: nothing, within the header, within the vectors
-    monkeypatch.setattr(vectors_module.os, "fdopen", _FullDisk(int(len(before) * share)))
+    monkeypatch.setattr(vector_file.os, "fdopen", _FullDisk(int(len(before) * share)))
     report = index_repository(root, idx, embedder=HashEmbedder())
     assert report.files_indexed == 1  # the lexical index took the new file
     assert report.embed_error is not None

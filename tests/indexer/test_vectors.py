@@ -11,6 +11,7 @@ import faiss
 import numpy as np
 import pytest
 
+from codeassist.indexer import vector_file
 from codeassist.indexer import vectors as vectors_module
 from codeassist.indexer.errors import IndexStorageError
 from codeassist.indexer.vectors import MAGIC, VectorIndex, VectorIndexUnusable
@@ -168,7 +169,7 @@ def test_save_replaces_atomically(tmp_path: Path, data: np.ndarray, monkeypatch:
     def crash(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(vectors_module.os, "replace", crash)
+    monkeypatch.setattr(vector_file.os, "replace", crash)
     with pytest.raises(IndexStorageError, match="disk full.*the previous vectors.faiss is kept"):
         ix.save(path)
     assert [p.name for p in tmp_path.iterdir()] == ["vectors.faiss"]  # temp file cleaned up
