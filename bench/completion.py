@@ -34,7 +34,7 @@ from codeassist.indexer import open_index  # noqa: E402
 from codeassist.indexer.model import Chunk  # noqa: E402
 from codeassist.indexer.pipeline import index_repository  # noqa: E402
 from codeassist.indexer.store import Store  # noqa: E402
-from codeassist.lsp import completion  # noqa: E402
+from codeassist.lsp import context_assembly as completion  # noqa: E402  (its definition_snippets is switched off and on)
 from codeassist.lsp.completion import CompletionOptions, CompletionRequest, assemble_context  # noqa: E402
 from codeassist.lsp.neighbors import NeighborIndex  # noqa: E402
 from codeassist.lsp.term_stats import TermStats  # noqa: E402
