@@ -32,7 +32,7 @@ from codeassist.edit_text import (
 from codeassist.errors import LLMNotConfigured
 from codeassist.prompting import fence, render
 from codeassist.redact import redact_text
-from codeassist.redact_file import files_for, redact_hits
+from codeassist.redact_file import files_for, redact_hits, redact_slice
 from codeassist.settings import Settings
 
 __all__ = ["DiagnosticNote", "EditProposal", "EditRejected", "EditRequest", "propose_edit"]
@@ -134,7 +134,7 @@ def build_edit_messages(req: EditRequest, *, searcher: Any, settings: Settings) 
     start, end = len(_lf(req.text[: req.region.start])), len(_lf(req.text[: req.region.end]))
     redacted = redact_text(text)
     lines_r = redacted.split("\n")
-    selection = redacted_range(text, redacted, start, end)
+    selection = redact_slice(text, start, end)  # as the whole file's redaction shows it
     before_start = max(0, req.region.start_line - 1 - CONTEXT_LINES_BEFORE)
     before = "\n".join(lines_r[before_start: req.region.start_line - 1])
     after = "\n".join(lines_r[req.region.end_line: req.region.end_line + CONTEXT_LINES_AFTER])
@@ -169,27 +169,6 @@ def build_edit_messages(req: EditRequest, *, searcher: Any, settings: Settings) 
     )
     messages = list(prompt.messages or [{"role": "user", "content": prompt.text or ""}])
     return messages, context, prompt
-
-
-def redacted_range(text: str, redacted: str, start: int, end: int) -> str:
-    """text[start:end] as it reads in `redacted` (the whole file's redaction, same lines): whole lines come
-    from the redaction, and a boundary line is cut where its unchanged part allows (a secret straddling
-    the cut is redacted on its own)."""
-    lines_o, lines_r = text.split("\n"), redacted.split("\n")
-    first, last = text.count("\n", 0, start), text.count("\n", 0, end)
-    c0 = start - (text.rfind("\n", 0, start) + 1)
-    c1 = end - (text.rfind("\n", 0, end) + 1)
-    if first == last:
-        o, r = lines_o[first], lines_r[first]
-        if o == r:
-            return o[c0:c1]
-        return redact_text(o[c0:c1])
-    head_o, head_r = lines_o[first], lines_r[first]
-    head = head_r[c0:] if head_o[:c0] == head_r[:c0] else redact_text(head_o[c0:])
-    tail_o, tail_r = lines_o[last], lines_r[last]
-    rest = tail_o[c1:]
-    tail = tail_r[: len(tail_r) - len(rest)] if tail_r.endswith(rest) else redact_text(tail_o[:c1])
-    return "\n".join([head, *lines_r[first + 1: last], tail])
 
 
 def propose_edit(
@@ -257,5 +236,5 @@ def replacement_from_answer(answer: str, req: EditRequest) -> str:
     code = extract_code(_lf(answer))
     code = trim_repeated_context(code, before, after, selection)
     code = fit_to_selection(code, selection, starts_line=start == 0 or text[start - 1] == "\n")
-    code = restore_redacted(code, selection, redacted_range(text, redact_text(text), start, end))
+    code = restore_redacted(code, selection, redact_slice(text, start, end))  # what the model saw
     return code.replace("\n", "\r\n") if crlf else code
