@@ -30,6 +30,7 @@ from codeassist.prompting import fence, render
 from codeassist.redact import redact_text
 from codeassist.redact_file import files_for, redact_hits
 from codeassist.settings import Settings
+from codeassist.streaming import read_stream
 
 __all__ = ["Answer", "SelectionContext", "Source", "answer_question", "retrieval_query", "retrieve"]
 
@@ -218,26 +219,7 @@ def answer_question(
         return Answer("", context.sources, client.model, None, True, context, prompt.template, prompt.version)
     stream = client.chat_stream(messages, template=prompt.template, template_version=prompt.version,
                                 max_tokens=settings.context.answer_tokens)
-    finished = threading.Event()
-    if cancel is not None:
-        # close() from another thread unblocks a read that is waiting on the network.
-        def watch() -> None:
-            while not finished.is_set():
-                if cancel.wait(0.02):
-                    stream.close()
-                    return
-
-        threading.Thread(target=watch, name="codeassist-cancel", daemon=True).start()
-    try:
-        with stream:
-            for delta in stream:
-                if on_delta is not None:
-                    on_delta(delta)
-                if cancel is not None and cancel.is_set():
-                    stream.close()
-                    break
-    finally:
-        finished.set()
+    read_stream(stream, on_delta=on_delta, cancel=cancel)
     return Answer(stream.text, context.sources, stream.model, stream.usage, stream.cancelled, context,
                   prompt.template, prompt.version, served_by=getattr(stream, "served_by", ""),
                   skipped=list(getattr(stream, "skipped", [])), cut=stream.cut,

@@ -34,6 +34,7 @@ from codeassist.prompting import fence, render
 from codeassist.redact import redact_text
 from codeassist.redact_file import files_for, redact_hits, redact_slice
 from codeassist.settings import Settings
+from codeassist.streaming import read_stream
 
 __all__ = ["DiagnosticNote", "EditProposal", "EditRejected", "EditRequest", "propose_edit"]
 
@@ -199,24 +200,7 @@ def propose_edit(
                             client.model, cancelled=True)
     stream = client.chat_stream(messages, template=prompt.template, template_version=prompt.version,
                                 max_tokens=settings.context.answer_tokens, temperature=0.0)
-    finished = threading.Event()
-    if cancel is not None:
-        def watch() -> None:
-            while not finished.is_set():
-                if cancel.wait(0.02):
-                    stream.close()
-                    return
-
-        threading.Thread(target=watch, name="codeassist-edit-cancel", daemon=True).start()
-    try:
-        with stream:
-            for delta in stream:
-                if on_delta is not None:
-                    on_delta(delta)
-                if cancel is not None and cancel.is_set():
-                    break
-    finally:
-        finished.set()
+    read_stream(stream, on_delta=on_delta, cancel=cancel)
     if stream.cancelled or (cancel is not None and cancel.is_set()):
         return EditProposal(req.path, req.region, original, original, req.text, "", context.sources,
                             stream.model, cancelled=True)
