@@ -6,7 +6,8 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
 - **Listing.** Inside a git work tree (the root may be a subfolder of it) the list comes from
   ``git ls-files --cached --others --exclude-standard -z``: tracked plus untracked-but-not-ignored files,
   so .gitignore (nested), .git/info/exclude and the global excludes file all apply exactly as git applies
-  them. Submodules and nested repositories are not descended. Elsewhere (no git, not a repository, git
+  them. Submodules and nested repositories are not descended. A directory git cannot open (permission)
+  counts as `unreadable`, as in the walk. Elsewhere (no git, not a repository, git
   refusing the directory) the tree is walked and .gitignore files are applied with `gitignore.py` (git's own rules), each
   relative to its own directory, plus the root's .git/info/exclude when there is one.
 - **Rules on top, in both modes**: `config.exclude` (gitignore syntax, relative to the root, highest
@@ -112,7 +113,7 @@ def discover_files(root: Path | str, config: IndexConfig | None = None) -> Disco
         scan.walk()
     else:
         scan.discovery.mode = "git"
-        scan.filter_git_list(listed)
+        scan.filter_git_list(listed.paths, listed.unopened)
     return scan.finish()
 
 
@@ -259,7 +260,8 @@ class _Scan:
 
     # -- git mode ---------------------------------------------------------------------------------
 
-    def filter_git_list(self, paths: list[str]) -> None:
+    def filter_git_list(self, paths: list[str], unopened: list[str]) -> None:
+        """Admit what git listed; `unopened`: directories git could not read (counted as unreadable)."""
         rule_files = {p for p in paths if p.rpartition("/")[2] == CODEASSIST_IGNORE}
         root_rules = self.root_codeassist_rules()
         # rel dir -> (left out?, the .codeassistignore stack inside it)
@@ -286,6 +288,10 @@ class _Scan:
                 dirs[rel_dir] = state
             return state
 
+        for rel_dir in unopened:
+            parent = rel_dir.rstrip("/").rpartition("/")[0]
+            if not dir_state(parent)[0] and not dir_state(rel_dir.rstrip("/"))[0]:
+                self.skip(rel_dir.rstrip("/"), SkipReason.UNREADABLE, is_dir=True)
         for rel in paths:
             if rel.endswith("/"):  # an untracked nested repository: git does not descend it, neither do we
                 continue

@@ -1,0 +1,71 @@
+"""Discovery faults found by the robustness trial (bench/robustness.py, issue 16): what a user's own
+permissions hide from git must still be reported, never dropped silently."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+NOBODY = 65534
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder another user can reach (pytest's tmp_path lives under a 0700 folder of root's)."""
+    path = Path(tempfile.mkdtemp(prefix="codeassist-perm-"))
+    path.chmod(0o755)
+    yield path
+    for dirpath, dirnames, _ in os.walk(path):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755)
+    shutil.rmtree(path)
+
+
+def discover_as_user(root: Path) -> dict:
+    """discover_files(root) in a process whose permission bits count: this user when it is not root,
+    else the unprivileged uid 65534 (root reads every folder, so nothing would be hidden from it)."""
+    code = ("import json, sys; from codeassist.indexer.discovery import discover_files; "
+            "d = discover_files(sys.argv[1]); print(json.dumps({'mode': d.mode, 'files': [f.rel for f in d.files], "
+            "'skipped': d.skipped, 'examples': d.skipped_examples}))")
+    cmd = [sys.executable, "-c", code, str(root)]
+    env = {"PATH": os.environ["PATH"], "HOME": str(root.parent), "PYTHONPATH": str(CHECKOUT),
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CEILING_DIRECTORIES": str(root.parent)}
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.fail("running as root without setpriv: no way to be refused a folder")
+        for dirpath, dirnames, filenames in os.walk(root.parent):
+            for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+                os.lchown(name, NOBODY, NOBODY)
+        cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *cmd]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("locked", ["locked", "deep/er/locked", "with space"])
+@pytest.mark.parametrize("mode", [0o000, 0o300])  # no read: git cannot list what is inside
+def test_unreadable_directory_in_git_mode_is_reported_not_dropped(shared_dir: Path, locked: str,
+                                                                  mode: int) -> None:
+    root = shared_dir / "repo"
+    (root / "ok").mkdir(parents=True)
+    (root / "ok" / "kept.py").write_text("def kept():\n    return 1\n")
+    (root / locked).mkdir(parents=True)
+    (root / locked / "hidden.py").write_text("def hidden():\n    return 2\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / locked).chmod(mode)
+
+    found = discover_as_user(root)
+
+    assert found["mode"] == "git"
+    assert found["files"] == ["ok/kept.py"]
+    assert found["skipped"] == {"unreadable": 1}
+    assert found["examples"]["unreadable"] == [f"{locked}/"]
