@@ -131,7 +131,9 @@ ENCODED: dict[str, Callable[[str], bytes]] = {
     "control_chars": lambda s: s.replace("return", "return \x0b\x0c\x1b", 1).encode(),
 }
 NESTING = {"py": ("x = ", "[", "]"), "js": ("const x = ", "(", ")"), "go": ("package p\nvar x = ", "(", ")"),
-           "rs": ("fn f() ", "{", "}"), "c": ("int x = ", "(", ")")}
+           "rs": ("fn f() ", "{", "}"), "c": ("int x = ", "(", ")"), "md": ("# t\n\n", "> ", ""),
+           "json": ("", "[", "]"), "html": ("", "<div>", "</div>"), "ts": ("let x = ", "{a:", "}"),
+           "rb": ("x = ", "[", "]"), "sh": ("x=", "$(", ")"), "lua": ("x = ", "{", "}")}
 
 
 def content_cases() -> list[Case]:
@@ -150,6 +152,9 @@ def content_cases() -> list[Case]:
         Case("file_content/single_line_900kb", write("long.js", "var s = '" + "b" * 900_000 + "';\n")),
         Case("file_content/minified_js", write("app.js", ";".join(f"function f{i}(a){{return a+{i}}}"
                                                                    for i in range(20_000)))),
+        Case("file_content/many_empty_lines", write("blank.py", "\n" * 900_000 + "def last():\n    return 1\n")),
+        Case("file_content/one_huge_function", write("huge.py", "def huge():\n" + "    x = 1\n" * 90_000)),
+        Case("file_content/markdown_one_huge_table", write("table.md", "| a | b |\n|---|---|\n" + "| 1 | 2 |\n" * 80_000)),
         Case("file_content/long_identifier", write("ident.py", "def " + "n" * 200_000 + "():\n    pass\n")),
         Case("file_content/many_tiny_functions_100k",
              plants(write("tiny.py", "".join(f"def f{i}():0\n" for i in range(100_000))),
@@ -449,6 +454,13 @@ def argument_cases() -> list[Case]:
     add("index/file_as_path", ("index", "{repo}/alpha.py", "--index-dir", "{idx}"))
     add("index/engine_ray_unavailable", ("index", "{repo}", "--index-dir", "{idx}", "--engine", "ray"))
     add("search/index_dir_missing", _args(SEARCH[:-3], "--index-dir", "{work}/no-index"))
+    for shape, value in {"name_too_long": "n" * 300, "path_too_long": "/".join(["p" * 200] * 25),
+                         "unknown_home": "~no_such_user_x9/repo"}.items():
+        add(f"index/path_{shape}", ("index", value, "--index-dir", "{idx}"))
+        add(f"index/index_dir_{shape}", ("index", "{repo}", "--index-dir", value))
+        add(f"search/root_{shape}", ("search", "total", "--root", value))
+        add(f"definition/from_{shape}", _args(DEFINITION, "--from", value))
+        cases.append(manifest_case(f"entry_{shape}", write("../manifest.txt", f"repo\n{value}\n")))
     return cases
 
 

@@ -151,8 +151,9 @@ def dropped_files(listed: list[str], repo: Path, idx: Path, summary: dict[str, A
             continue
         if default_file_skip(parts[-1]) or is_secret_path(rel) or any(default_dir_skip(p) for p in parts[:-1]):
             continue
-        if os.path.islink(repo / rel) and os.path.realpath(repo / rel) in real_indexed:
-            continue  # documented: a link to a file indexed under its own path is dropped silently
+        if os.path.islink(repo / rel) and (os.path.realpath(repo / rel) in real_indexed
+                                           or os.path.isdir(repo / rel)):
+            continue  # documented: links to folders are not followed, a link to an indexed file is dropped
         dropped.append(rel)
     return dropped
 

@@ -7,9 +7,10 @@ The corpus (default pypi:flask==3.0.3, 223 files: enough for the chunking proces
 the real CLI in a subprocess with a REMOTE embeddings endpoint: the fake OpenAI server
 (tests/fake_openai.py, deterministic vectors over real HTTP). The local model would make each of the
 30 runs a minute long; what is tried here is the index's state after a kill, which the embedder does
-not change. A reference run gives the moments: most kills fall at evenly spaced shares of its wall
-time; a few wait for a trigger (the chunk pool's workers up, a FAISS temporary file appearing).
-Every kill starts from an empty index. Per kill:
+not change. A reference run gives the counts; a second (warm) run gives the moments (`schedule`):
+most kills fall evenly between the database appearing and the end, 9 of 30 wait for a trigger (the
+chunk pool's workers up, some embedding requests answered, a FAISS temporary file appearing). Every
+kill starts from an empty index; the stage each one hit is reported (`kills_by_stage`). Per kill:
 
 - ``orphans``: descendants of the killed process (pool workers, resource tracker, forkserver) still
   alive 2 s after the kill (they are then killed, so one bad point does not slow the next);
@@ -49,6 +50,30 @@ from robustness_index import case_env  # noqa: E402
 
 DEFAULT_CORPUS = "pypi:flask==3.0.3"
 ORPHAN_WAIT = 2.0
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of `pid`, from /proc (cheap enough to read every poll)."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(n) for n in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _group(pgid: int) -> list[psutil.Process]:
+    """Every process of the process group `pgid` (the run was started in its own session)."""
+    members = []
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid:
+                members.append(process)
+        except (OSError, psutil.Error):
+            pass
+    return members
 
 
 def load_module(name: str, path: Path) -> Any:
@@ -113,35 +138,49 @@ class Runner:
             summary = {}
         return done.returncode, summary, done.stderr[-600:]
 
-    def killed(self, idx: Path, at: float | None, trigger: str | None, server: Any) -> dict[str, Any]:
-        """Start a run, kill it at `at` seconds or when `trigger` holds; returns what was seen."""
+    def watch(self, idx: Path, server: Any, at: float | None = None, trigger: str | None = None) -> dict[str, Any]:
+        """Start a run and note when its stages show (index.db, pool workers, embedding requests, a
+        FAISS temporary file). Kill it with SIGKILL at `at` seconds or when `trigger` holds
+        ("faiss_tmp", "pool+SECONDS", "embed+REQUESTS"); without either, let it finish."""
         proc = subprocess.Popen(self.argv(idx), env=self.env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        parent = psutil.Process(proc.pid)
         started = time.monotonic()
-        fired_at: float | None = None
+        seen: dict[str, float] = {}
         family: dict[int, psutil.Process] = {}
         while proc.poll() is None:
             now = time.monotonic() - started
-            try:
-                for child in parent.children(recursive=True):
-                    family.setdefault(child.pid, child)
-            except psutil.Error:
-                pass
-            if trigger == "faiss_tmp" and idx.exists() and any(p.name.endswith(".tmp") for p in idx.iterdir()):
+            for pid in _children(proc.pid):  # psutil's children() scans every process: too slow to poll
+                if pid not in family:
+                    try:
+                        family[pid] = psutil.Process(pid)
+                    except psutil.Error:
+                        pass
+            if family:
+                seen.setdefault("pool", now)
+            names = [p.name for p in idx.iterdir()] if idx.exists() else []
+            if "index.db" in names:
+                seen.setdefault("db", now)
+            if any(name.endswith(".tmp") for name in names):
+                seen.setdefault("faiss_tmp", now)
+            requests = len(server.requests_of("embeddings"))
+            if requests:
+                seen.setdefault("embed", now)
+            if trigger == "faiss_tmp" and "faiss_tmp" in seen:
                 break
-            if trigger and trigger.startswith("pool+") and len(family) >= 2:
-                fired_at = fired_at or now
-                if now - fired_at >= float(trigger[5:]):
-                    break
-            if at is not None and now >= at:
+            if trigger and trigger.startswith("pool+") and now - seen.get("pool", now + 1) >= float(trigger[5:]):
                 break
-            if now > 300:
+            if trigger and trigger.startswith("embed+") and requests >= int(trigger[6:]):
+                break
+            if (at is not None and now >= at) or now > 300:
                 break
             time.sleep(0.002 if trigger == "faiss_tmp" else 0.01)
         if proc.poll() is not None:
-            return {"finished_before_kill": True, "at": round(time.monotonic() - started, 2)}
+            return {"finished_before_kill": True, "at": round(time.monotonic() - started, 2), "seen": seen,
+                    "embed_requests": len(server.requests_of("embeddings"))}
         stage = self.stage(idx, family, server)
+        for process in _group(proc.pid):  # grandchildren too (the pool's workers of a forkserver)
+            family.setdefault(process.pid, process)
+        family.pop(proc.pid, None)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         _, alive = psutil.wait_procs([p for p in family.values() if p.is_running()], timeout=ORPHAN_WAIT)
@@ -159,22 +198,29 @@ class Runner:
         names = [p.name for p in idx.iterdir()] if idx.exists() else []
         if any(name.endswith(".tmp") for name in names):
             return "faiss_save"
-        alive = [p for p in family.values() if p.is_running()]
-        if alive:
+        if server.requests_of("embeddings"):
+            return "embedding_or_commit"
+        if any(p.is_running() for p in family.values()):
             return "chunk_pool"
         if "index.db" not in names:
             return "startup_discovery"
-        if server.requests_of("embeddings"):
-            return "embedding_or_commit"
         return "chunk_or_symbols"
 
 
-def schedule(points: int, reference_seconds: float) -> list[tuple[float | None, str | None]]:
-    """`points` kill moments: 3 at a FAISS temporary file, 3 after the pool started, the rest spread."""
-    triggered: list[tuple[float | None, str | None]] = [(None, "faiss_tmp")] * min(3, points // 8 + 1)
-    triggered += [(None, f"pool+{d}") for d in (0.2, 0.6, 1.2)][: max(0, min(3, points - len(triggered) - 1))]
-    spread = points - len(triggered)
-    return [(reference_seconds * (i + 0.5) / spread, None) for i in range(spread)] + triggered
+def schedule(points: int, timing: dict[str, Any]) -> list[tuple[float | None, str | None]]:
+    """`points` kill moments from a timing run: triggers at a FAISS temporary file, after the pool
+    started and after some embedding requests (9 of 30), the rest evenly spread from just before the
+    database appeared to just before the end (startup, before that, is the same at every point)."""
+    requests = max(1, timing["embed_requests"])
+    triggers: list[str] = ["faiss_tmp", "pool+0.6", f"embed+{max(1, requests // 2)}"]
+    if points >= 20:
+        triggers += ["faiss_tmp", "faiss_tmp", "pool+0.2", "pool+1.2", "embed+1", f"embed+{max(1, 3 * requests // 4)}"]
+    triggers = triggers[: max(0, points - 2)]
+    spread = points - len(triggers)
+    first = 0.8 * timing["seen"].get("db", 0.0)
+    last = 0.95 * timing["at"]
+    moments = [(first + (last - first) * i / max(1, spread - 1), None) for i in range(spread)]
+    return moments + [(None, trigger) for trigger in triggers]
 
 
 def trial(workdir: Path, points: int = 30, corpus_spec: str = DEFAULT_CORPUS) -> dict[str, Any]:
@@ -184,6 +230,8 @@ def trial(workdir: Path, points: int = 30, corpus_spec: str = DEFAULT_CORPUS) ->
     workdir.mkdir(parents=True, exist_ok=True)
     kills = []
     with fake_openai.FakeOpenAI(dimension=64) as server:
+        # a killed client resets its connection: expected here, not worth the server's traceback on stderr
+        server._httpd.handle_error = lambda *_: None
         runner = Runner(workdir, corpus, server.base_url)
         started = time.monotonic()
         rc, reference, err = runner.complete(workdir / "reference")
@@ -191,10 +239,13 @@ def trial(workdir: Path, points: int = 30, corpus_spec: str = DEFAULT_CORPUS) ->
         if rc != 0:
             raise RuntimeError(f"the reference run failed: {err}")
         ref_files = _db_count(workdir / "reference", "SELECT count(*) FROM files")
-        for n, (at, trigger) in enumerate(schedule(points, reference_seconds)):
+        server.requests.clear()
+        timing = runner.watch(workdir / "timing", server)  # a second, warm run: when each stage shows
+        shutil.rmtree(workdir / "timing", ignore_errors=True)
+        for n, (at, trigger) in enumerate(schedule(points, timing)):
             idx = workdir / f"kill{n:02d}"
             server.requests.clear()
-            seen = runner.killed(idx, at, trigger, server)
+            seen = runner.watch(idx, server, at, trigger)
             seen["trigger"] = trigger or f"{at:.2f}s"
             committed = _db_count(idx, "SELECT count(*) FROM embeddings") or 0
             rc, summary, err = runner.complete(idx)
@@ -234,7 +285,8 @@ def trial(workdir: Path, points: int = 30, corpus_spec: str = DEFAULT_CORPUS) ->
                                      if k["recomputed"]]},
     }
     return {"rows": rows, "corpus": corpus_spec, "reference": {
-        "seconds": round(reference_seconds, 1), "files": ref_files, "chunks": reference["chunks"]},
+        "seconds": round(reference_seconds, 1), "files": ref_files, "chunks": reference["chunks"],
+        "timing_run": {"seconds": timing["at"], **{k: round(v, 2) for k, v in timing["seen"].items()}}},
         "kills_by_stage": dict(Counter(k.get("stage", "finished_before_kill") for k in kills)),
         "finished_before_kill": sum(bool(k.get("finished_before_kill")) for k in kills), "kills": kills}
 

@@ -109,7 +109,9 @@ def discover_files(root: Path | str, config: IndexConfig | None = None) -> Disco
     cfg = config or IndexConfig()
     scan = _Scan(_resolve_root(root), cfg)
     listed = git_list(scan.root)
-    if listed is None:
+    if listed is not None and listed.failed:
+        scan.discovery.rule_problems.append(listed.failed)
+    if listed is None or listed.failed:
         scan.walk()
     else:
         scan.discovery.mode = "git"
@@ -283,7 +285,8 @@ class _Scan:
                     else:
                         rules = f"{rel_dir}/{CODEASSIST_IGNORE}"
                         if rules in rule_files:
-                            user = self.push_rules(user, rel_dir, read_rule_lines(self.abs(rules)), rules)
+                            lines = read_rule_lines(self.abs(rules), self.discovery.rule_problems, rules)
+                            user = self.push_rules(user, rel_dir, lines, rules)
                         state = (False, user)
                 dirs[rel_dir] = state
             return state
@@ -311,12 +314,14 @@ class _Scan:
 
     def root_codeassist_rules(self) -> IgnoreStack | None:
         # Read from disk, not from git's list: the file applies even when it is gitignored.
-        return self.push_rules(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)), CODEASSIST_IGNORE)
+        return self.push_rules(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE), self.discovery.rule_problems, CODEASSIST_IGNORE),
+                               CODEASSIST_IGNORE)
 
     # -- walk mode --------------------------------------------------------------------------------
 
     def walk(self) -> None:
-        gitignore = self.push_rules(None, "", read_rule_lines(self.abs(".git/info/exclude")), ".git/info/exclude")
+        gitignore = self.push_rules(None, "", read_rule_lines(self.abs(".git/info/exclude"), self.discovery.rule_problems,
+                                                           ".git/info/exclude"), ".git/info/exclude")
         pending: list[tuple[str, str, IgnoreStack | None, IgnoreStack | None]] = [
             ("", self.root_str, None, gitignore)
         ]
@@ -333,10 +338,12 @@ class _Scan:
                 continue
             names = {entry.name for entry in entries}
             if ".gitignore" in names:
-                lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"))
+                lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"), self.discovery.rule_problems,
+                                        _join(rel_dir, ".gitignore"))
                 gitignore = self.push_rules(gitignore, rel_dir, lines, _join(rel_dir, ".gitignore"))
             if CODEASSIST_IGNORE in names:
-                lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE))
+                lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE), self.discovery.rule_problems,
+                                        _join(rel_dir, CODEASSIST_IGNORE))
                 user = self.push_rules(user, rel_dir, lines, _join(rel_dir, CODEASSIST_IGNORE))
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name

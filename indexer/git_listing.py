@@ -20,9 +20,15 @@ __all__ = ["GitListing", "git_list"]
 _UNOPENED = re.compile(rb"^warning: could not open directory '(.*)': ", re.MULTILINE)
 
 
+# git reads every .gitignore it meets with a blocking open: one that is a named pipe makes `ls-files`
+# wait for ever. Past this many seconds git is stopped and discovery walks the tree itself.
+GIT_LIST_TIMEOUT = 120.0
+
+
 class GitListing(NamedTuple):
     paths: list[str]  # relative to the root, sorted, decoded with the file system's surrogate escapes
     unopened: list[str]  # directories (relative, ending in "/") git could not open, so not listed
+    failed: str = ""  # git did not finish (see GIT_LIST_TIMEOUT): why, for the run's summary
 
 # Environment that would point git at another repository than the root's (set inside git hooks).
 _GIT_ENV_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
@@ -34,9 +40,13 @@ def git_list(root: Path) -> GitListing | None:
     env["LC_ALL"] = "C"  # git's warnings in English: `_UNOPENED` reads them
     cmd = ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
     try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+        proc = subprocess.run(cmd, capture_output=True, env=env, check=False, timeout=GIT_LIST_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
     except OSError:  # git not installed
         return None
+    except subprocess.TimeoutExpired:
+        return GitListing([], [], f"git ls-files did not finish in {GIT_LIST_TIMEOUT:g} s (is a .gitignore a named "
+                                  "pipe?); the folder was walked instead")
     if proc.returncode != 0:  # not a work tree, inside .git, unsafe ownership, ...
         return None
     if not proc.stdout and _git(root, "check-ignore", "-q", ".", env=env) == 0:

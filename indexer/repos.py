@@ -14,7 +14,9 @@ relative paths are relative to the manifest's folder. Plain text rather than TOM
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,7 +37,11 @@ def read_manifest(path: Path | str) -> list[Path]:
     or names something that is not a folder."""
     path = Path(path).expanduser()
     try:
-        with path.open("rb") as fh:
+        # Without blocking: a named pipe would wait for a writer for ever (then: not a regular file).
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ManifestError(f"The manifest {path} is not a regular file (a pipe, device or socket); give a "
+                                    "text file with one repository path per line.")
             data = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as err:
         raise ManifestError(f"Cannot read the manifest {path}: {err.strerror or err}. Give a text file with one "

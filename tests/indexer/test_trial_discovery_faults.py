@@ -69,3 +69,65 @@ def test_unreadable_directory_in_git_mode_is_reported_not_dropped(shared_dir: Pa
     assert found["files"] == ["ok/kept.py"]
     assert found["skipped"] == {"unreadable": 1}
     assert found["examples"]["unreadable"] == [f"{locked}/"]
+
+
+def _special_file(path: Path, kind: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "named pipe":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+
+def _discover_in_subprocess(root: Path) -> dict:
+    """discover_files in a child with a deadline: a regression here blocks for ever instead of failing."""
+    code = ("import json, sys; from codeassist.indexer.discovery import discover_files; "
+            "d = discover_files(sys.argv[1]); print(json.dumps({'mode': d.mode, 'files': [f.rel for f in d.files], "
+            "'problems': d.rule_problems}))")
+    env = {**os.environ, "PYTHONPATH": str(CHECKOUT), "GIT_CONFIG_NOSYSTEM": "1"}
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "link to /dev/zero"])
+@pytest.mark.parametrize("rule_file", [".codeassistignore", "sub/.codeassistignore", ".gitignore",
+                                       "sub/.gitignore", ".git/info/exclude"])
+def test_special_file_in_place_of_a_rule_file_is_named_and_never_read(tmp_path: Path, kind: str,
+                                                                      rule_file: str) -> None:
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.py").write_text("def a():\n    return 1\n")
+    (root / "sub" / "b.py").write_text("def b():\n    return 2\n")
+    if rule_file.startswith(".git/"):
+        (root / ".git" / "info").mkdir(parents=True)  # not a work tree git accepts: the walk reads it
+    _special_file(root / rule_file, kind)
+
+    found = _discover_in_subprocess(root)
+
+    assert found["mode"] == "walk"
+    assert found["files"] == ["a.py", "sub/b.py"]
+    what = "a named pipe (FIFO)" if kind == "named pipe" else "a character device"
+    assert found["problems"] == [f"{rule_file}: {what}, not a file of rules; ignored"]
+
+
+def test_special_file_gitignore_that_blocks_git_falls_back_to_the_walk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codeassist.indexer import git_listing
+    from codeassist.indexer.discovery import discover_files
+
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.py").write_text("def a():\n    return 1\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    os.mkfifo(root / "sub" / ".gitignore")  # git opens it with a blocking read and waits for a writer
+    monkeypatch.setattr(git_listing, "GIT_LIST_TIMEOUT", 2.0)
+
+    found = discover_files(root)
+
+    assert found.mode == "walk"
+    assert [f.rel for f in found.files] == ["a.py"]
+    assert found.rule_problems == [
+        "git ls-files did not finish in 2 s (is a .gitignore a named pipe?); the folder was walked instead",
+        "sub/.gitignore: a named pipe (FIFO), not a file of rules; ignored"]
