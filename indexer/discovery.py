@@ -35,6 +35,8 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   `symlink_outside`; a dangling link -> `missing`; a loop -> `unreadable`.
 - **Pipeline contract.** The pipeline counts what `read_source` returns on top of `skipped` (or calls
   `record_skip`); discovery never counts a file it lists, so nothing is counted twice.
+- **The index itself.** An index folder inside the root (`IndexConfig.index_dirs`, set by the pipeline)
+  counts as `excluded`, and so do the index's own files when the root is the index folder.
 - **Root.** A root inside a directory its enclosing repository ignores is walked (git would list
   nothing). Resolved to its real path; `SourceFile.path` is absolute under it. A root that does not exist
   or is not a directory raises `RootNotFound`; an empty directory gives an empty Discovery.
@@ -69,6 +71,8 @@ from codeassist.indexer.source_read import Readable, read_source
 __all__ = ["Discovery", "Readable", "SkipReason", "SourceFile", "discover_files", "read_source"]
 
 CODEASSIST_IGNORE = ".codeassistignore"
+# The files an index folder holds (index.db and its -wal/-shm, lock, vectors.faiss and its *.tmp).
+INDEX_FILE_PREFIXES = ("index.db", "lock", "vectors.faiss")
 MAX_EXAMPLES = 5
 
 
@@ -179,6 +183,8 @@ class _Scan:
         """The reason to leave out an entry, judged by its path alone (no stat but pyvenv.cfg's)."""
         if name in VCS_DIRS:
             return SkipReason.VCS
+        if self.cfg.index_dirs and self.is_index_part(abs_path, name, is_dir):
+            return SkipReason.EXCLUDED
         if not rel.isascii() and not _utf8(rel):
             return SkipReason.BAD_NAME
         rule = self.config_rules.decide(rel, is_dir) if self.config_rules else None
@@ -202,6 +208,12 @@ class _Scan:
         if gitignore is not None and gitignore.verdict(rel, is_dir):
             return SkipReason.IGNORED
         return None
+
+    def is_index_part(self, abs_path: str, name: str, is_dir: bool) -> bool:
+        """An index folder inside the root, or a file of the index when the root itself is one."""
+        if is_dir:
+            return abs_path in self.cfg.index_dirs
+        return os.path.dirname(abs_path) in self.cfg.index_dirs and name.startswith(INDEX_FILE_PREFIXES)
 
     def push_rules(
         self, stack: IgnoreStack | None, base: str, lines: list[str], source: str

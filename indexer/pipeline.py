@@ -10,11 +10,12 @@ changed, and embeds only chunk bodies that have no cached vector (at most the ba
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,8 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
          embedder: Any, progress: Progress | None, rebuild: bool, only: Sequence[str] | None, engine: Any,
          multi: bool = False) -> IndexReport:
     started = time.perf_counter()
-    config = config or IndexConfig()
+    # The index folder may sit inside a repository (--index-dir .codeassist): never index the index.
+    config = replace(config or IndexConfig(), index_dirs=(os.path.realpath(target),))
     report = IndexReport(root=str(repos[0][1]) if len(repos) == 1 else "", index_dir=str(target))
     if multi:
         report.repos = {name: str(root) for name, root in repos}

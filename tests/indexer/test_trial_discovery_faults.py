@@ -131,3 +131,31 @@ def test_special_file_gitignore_that_blocks_git_falls_back_to_the_walk(
     assert found.rule_problems == [
         "git ls-files did not finish in 2 s (is a .gitignore a named pipe?); the folder was walked instead",
         "sub/.gitignore: a named pipe (FIFO), not a file of rules; ignored"]
+
+
+@pytest.mark.parametrize("use_git", [True, False])
+@pytest.mark.parametrize("where", [".codeassist-index", "sub/idx", "."])
+def test_index_folder_inside_the_repository_is_never_indexed(tmp_path: Path, where: str, use_git: bool) -> None:
+    from codeassist.indexer import open_index
+    from codeassist.indexer.pipeline import index_repository
+    from tests.indexer.hash_embedder import HashEmbedder
+
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.py").write_text("def a():\n    return 1\n")
+    (root / "sub" / "b.py").write_text("def b():\n    return 2\n")
+    if use_git:
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    idx = root / where
+
+    first = index_repository(root, idx, embedder=HashEmbedder())
+    again = index_repository(root, idx, embedder=HashEmbedder())
+
+    assert first.files_indexed == 2 and "binary" not in first.skipped
+    examples = first.skipped_examples["excluded"]
+    assert examples == [f"{where}/"] if where != "." else set(examples) <= {"index.db", "index.db-wal",
+                                                                             "index.db-shm", "lock"}
+    assert (again.files_indexed, again.files_unchanged, again.files_removed) == (0, 2, 0)
+    with open_index(root, idx) as index:
+        assert sorted(index._store.file_states()) == ["a.py", "sub/b.py"]
+        assert index.stale_files() == 0  # `status` judges the index's own files as the run did
