@@ -17,7 +17,7 @@ import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 GOOD = {
@@ -39,6 +39,7 @@ class Case:
     """One malformed input. `plant(repo)` adds it; `commands` run in order (the first one while `during`
     mutates the repository, if given). `good_must_index`: a bad file or pattern, so the good files must
     be in the index afterwards. `walk`: .git is removed after git listed the files (the walk mode).
+    `index_dir`: where ``{idx}`` points, relative to the case folder.
     `as_nobody`: commands run as uid 65534 (permission faults mean nothing to root). `prebuilt`: the
     good repository is indexed before `plant`/`damage` run (index-directory and argument faults)."""
 
@@ -51,7 +52,7 @@ class Case:
     during: Plant | None = None
     damage: Callable[[Path], None] | None = None
     prebuilt: bool = False
-    extra_env: dict[str, str] = field(default_factory=dict)
+    index_dir: str = "idx"  # where {idx} is, relative to the case folder
 
 
 def write(rel: str | bytes, data: bytes | str) -> Plant:
@@ -277,6 +278,23 @@ IGNORE_LINES: dict[str, bytes] = {
 }
 
 
+def special(rel: str, kind: str) -> Plant:
+    """A named pipe, a link to /dev/zero or a folder where a file of text is expected."""
+    def plant(repo: Path) -> None:
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "dev_zero":
+            os.symlink("/dev/zero", path)
+        else:
+            path.mkdir()
+    return plant
+
+
+SPECIALS = ("fifo", "dev_zero", "folder")
+
+
 def rule_lines(line: bytes) -> bytes:
     return b"# planted\n" + line + b"\nbuild/\n"
 
@@ -290,6 +308,9 @@ def ignore_cases() -> list[Case]:
         if b"\n" not in line and b"\0" not in line:
             text = line.decode("utf-8", "replace").replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r")
             cases.append(Case(f"config_exclude/{shape}", write(".codeassist.toml", f'[index]\nexclude = ["{text}"]\n')))
+    for kind in SPECIALS:
+        cases.append(Case(f"codeassistignore/special_{kind}", special("sub/.codeassistignore", kind)))
+        cases.append(Case(f"gitignore_walked/special_{kind}", special("sub/.gitignore", kind), walk=True))
     return cases
 
 
@@ -317,7 +338,12 @@ CONFIGS: dict[str, bytes | str] = {
 def config_cases() -> list[Case]:
     cases = [Case(f"config/{shape}", write(".codeassist.toml", data), good_must_index=False)
              for shape, data in CONFIGS.items()]
-    cases.append(Case("config/directory", lambda repo: (repo / ".codeassist.toml").mkdir(), good_must_index=False))
+    for kind in SPECIALS:
+        cases.append(Case(f"config/special_{kind}", special(".codeassist.toml", kind), good_must_index=False))
+        cases.append(Case(f"user_config/special_{kind}", special("../home/.config/codeassist/config.toml", kind),
+                          good_must_index=False))
+    cases.append(Case("user_prompt/special_fifo", special("../home/.config/codeassist/prompts/ask.md", "fifo"),
+                      prebuilt=True, good_must_index=False, commands=(ASK,)))
     for shape in ("invalid_utf8", "invalid_toml", "float_1e18", "int64_max", "deep_arrays_5000", "string_for_list"):
         cases.append(Case(f"user_config/{shape}", write("../home/.config/codeassist/config.toml", CONFIGS[shape]),
                           good_must_index=False))
@@ -345,6 +371,8 @@ def manifest_cases() -> list[Case]:
         manifest_case("long_line", write(m, "x" * 100_000 + "\n")),
         manifest_case("nul_byte", write(m, b"repo\0oops\n")),
         manifest_case("utf16", write(m, "\ufeffrepo\n".encode("utf-16-le"))),
+        manifest_case("fifo", special(m, "fifo")),
+        manifest_case("dev_zero", special(m, "dev_zero")),
     ]
 
 
@@ -401,6 +429,9 @@ def index_dir_cases() -> list[Case]:
     cases = [Case(f"index_dir/{shape}/{cmd}", damage=damage, prebuilt=True, good_must_index=False,
                   commands=(argv,)) for shape, damage in DAMAGES.items() for cmd, argv in commands.items()
              if cmd != "symbols" or "db" in shape or "definitions" in shape]
+    for where in (".codeassist-index", "sub/idx", "."):
+        cases.append(Case(f"index_dir/inside_the_repository/{where}", commands=(INDEX, INDEX),
+                          index_dir=f"repo/{where}"))
     for cmd, argv in commands.items():
         cases.append(Case(f"index_dir/read_only/{cmd}", prebuilt=True, good_must_index=False, as_nobody=True,
                           commands=(argv,)))

@@ -85,8 +85,8 @@ def one_clear_line(result: dict[str, Any]) -> bool:
     return len(lines) == 1 and "Traceback" not in result["err"]
 
 
-def fill(argv: tuple[str, ...], work: Path) -> list[str]:
-    names = {"{repo}": str(work / "repo"), "{idx}": str(work / "idx"), "{work}": str(work)}
+def fill(argv: tuple[str, ...], work: Path, index_dir: str = "idx") -> list[str]:
+    names = {"{repo}": str(work / "repo"), "{idx}": str(work / index_dir), "{work}": str(work)}
     out = []
     for arg in argv:
         for key, value in names.items():
@@ -160,7 +160,7 @@ def dropped_files(listed: list[str], repo: Path, idx: Path, summary: dict[str, A
 
 def run_case(case: Case, work: Path) -> dict[str, Any]:
     """Plant, run and judge one case; returns its record (see the module docstring for the rows)."""
-    repo, idx = work / "repo", work / "idx"
+    repo, idx = work / "repo", work / case.index_dir
     for sub in ("repo", "home/.config", "home/.cache"):
         (work / sub).mkdir(parents=True, exist_ok=True)
     for rel, text in GOOD.items():
@@ -170,7 +170,7 @@ def run_case(case: Case, work: Path) -> dict[str, Any]:
         case.plant(repo)  # the files the mutation works on
     listed = git_listing(repo) if case.during is None and not case.prebuilt else None
     if case.prebuilt:
-        setup = run_cli(fill(INDEX, work), env, work)
+        setup = run_cli(fill(INDEX, work, case.index_dir), env, work)
         if setup["rc"] != 0:
             return {"name": case.name, "setup_failed": setup["err"][-500:], "commands": [], "traceback": False}
     if case.plant is not None and case.during is None:
@@ -190,7 +190,7 @@ def run_case(case: Case, work: Path) -> dict[str, Any]:
         if n == 0 and case.during is not None:
             mutator = threading.Thread(target=case.during, args=(repo,), daemon=True)
             mutator.start()
-        result = run_cli(fill(argv, work), env, work, case.as_nobody)
+        result = run_cli(fill(argv, work, case.index_dir), env, work, case.as_nobody)
         if mutator is not None:
             stop.touch()
             mutator.join()

@@ -111,6 +111,8 @@ class VectorIndex:
     ) -> None:
         self.dimension = int(dimension)
         self.model_id = model_id
+        # The database these vectors' chunk ids belong to (meta "database_id"; see vector_sync). "" = unknown.
+        self.database_id = ""
         self.hnsw_threshold = int(hnsw_threshold)
         self.ef_search = int(ef_search)
         self.ivf_threshold = int(ivf_threshold)
@@ -317,6 +319,7 @@ class VectorIndex:
             "format": "codeassist-faiss",
             "version": FORMAT_VERSION,
             "model_id": self.model_id,
+            "database_id": self.database_id,
             "dimension": self.dimension,
             "count": len(self),
             "stored": int(self._index.ntotal),
