@@ -12,6 +12,7 @@ them; the case list is data, so adding a shape is one line.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sqlite3
 import time
@@ -231,6 +232,18 @@ def churn(action: str) -> Plant:
     return during
 
 
+def remove_index_dir(repo: Path) -> None:
+    """Removes the index folder (`rm -rf ~/.cache/codeassist` by hand) once the run has created it."""
+    idx = repo.parent / "idx"
+    stop = repo.parent / "stop"
+    while not stop.exists():
+        if (idx / "index.db").exists():
+            time.sleep(0.05)
+            shutil.rmtree(idx, ignore_errors=True)
+            return
+        time.sleep(0.005)
+
+
 def churn_files(repo: Path) -> None:
     (repo / "churn").mkdir()
     for i in range(300):
@@ -264,6 +277,8 @@ def filesystem_cases() -> list[Case]:
                       as_nobody=True, good_must_index=False))
     for action in ("vanish", "truncate", "grow", "to_directory", "to_symlink_loop", "to_binary"):
         cases.append(Case(f"changes_during_run/{action}", churn_files, during=churn(action)))
+    cases.append(Case("changes_during_run/index_dir_removed", churn_files, during=remove_index_dir,
+                      good_must_index=False))
     return cases
 
 
