@@ -98,8 +98,11 @@ def fill(argv: tuple[str, ...], work: Path, index_dir: str = "idx") -> list[str]
 def git_listing(repo: Path) -> list[str] | None:
     """What git lists (tracked + untracked-not-ignored), decoded as the file system decodes names."""
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
-    done = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                          capture_output=True)
+    try:  # git blocks for ever on a .gitignore that is a named pipe: no reference listing then
+        done = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others",
+                               "--exclude-standard"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
     if done.returncode != 0:
         return None
     return [os.fsdecode(raw) for raw in done.stdout.split(b"\0") if raw]

@@ -246,6 +246,11 @@ def trial(workdir: Path, points: int = 30, corpus_spec: str = DEFAULT_CORPUS) ->
             idx = workdir / f"kill{n:02d}"
             server.requests.clear()
             seen = runner.watch(idx, server, at, trigger)
+            if seen.get("finished_before_kill") and at is not None:
+                # this run was faster than the timing run (the machine is shared): the same share of it
+                shutil.rmtree(idx, ignore_errors=True)
+                server.requests.clear()
+                seen = runner.watch(idx, server, at * seen["at"] / timing["at"] * 0.9, None)
             seen["trigger"] = trigger or f"{at:.2f}s"
             committed = _db_count(idx, "SELECT count(*) FROM embeddings") or 0
             rc, summary, err = runner.complete(idx)

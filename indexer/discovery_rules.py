@@ -273,19 +273,21 @@ def read_rule_lines(path: str, problems: list[str] | None = None, source: str = 
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return []
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            st = os.fstat(fd)
-            why = None
-            if not stat.S_ISREG(st.st_mode):
-                why = f"{_FILE_KINDS.get(stat.S_IFMT(st.st_mode), 'not a regular file')}, not a file of rules"
-            elif st.st_size > MAX_RULE_FILE_BYTES:
-                why = f"{st.st_size:,} bytes, over git's limit of {MAX_RULE_FILE_BYTES:,} for a rule file"
-            if why is not None:
-                if problems is not None:
-                    problems.append(f"{source or path}: {why}; ignored")
-                return []
+    try:
+        st = os.fstat(fd)
+        why = None
+        if not stat.S_ISREG(st.st_mode):
+            why = f"{_FILE_KINDS.get(stat.S_IFMT(st.st_mode), 'not a regular file')}, not a file of rules"
+        elif st.st_size > MAX_RULE_FILE_BYTES:
+            why = f"{st.st_size:,} bytes, over git's limit of {MAX_RULE_FILE_BYTES:,} for a rule file"
+        if why is not None:
+            if problems is not None:
+                problems.append(f"{source or path}: {why}; ignored")
+            return []
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             # "\n" only, as git splits (splitlines would also cut at form feeds); compile_rules drops a CR.
             return fh.read(MAX_RULE_FILE_BYTES).decode("utf-8", errors="replace").split("\n")
-        except OSError:
-            return []
+    except OSError:
+        return []
+    finally:
+        os.close(fd)

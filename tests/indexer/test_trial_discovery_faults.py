@@ -75,6 +75,8 @@ def _special_file(path: Path, kind: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "named pipe":
         os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
     else:
         path.symlink_to("/dev/zero")
 
@@ -91,7 +93,7 @@ def _discover_in_subprocess(root: Path) -> dict:
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("kind", ["named pipe", "link to /dev/zero"])
+@pytest.mark.parametrize("kind", ["named pipe", "link to /dev/zero", "folder"])
 @pytest.mark.parametrize("rule_file", [".codeassistignore", "sub/.codeassistignore", ".gitignore",
                                        "sub/.gitignore", ".git/info/exclude"])
 def test_special_file_in_place_of_a_rule_file_is_named_and_never_read(tmp_path: Path, kind: str,
@@ -108,7 +110,7 @@ def test_special_file_in_place_of_a_rule_file_is_named_and_never_read(tmp_path: 
 
     assert found["mode"] == "walk"
     assert found["files"] == ["a.py", "sub/b.py"]
-    what = "a named pipe (FIFO)" if kind == "named pipe" else "a character device"
+    what = {"named pipe": "a named pipe (FIFO)", "folder": "a folder"}.get(kind, "a character device")
     assert found["problems"] == [f"{rule_file}: {what}, not a file of rules; ignored"]
 
 
