@@ -49,7 +49,7 @@ class RankingOptions:
       so a chunk both retrievers found at middling ranks lost its dense share. dense_weight 0.3/0.4/0.5
       and name_overlap_weight 0.2/0.3/0.4 were re-checked at 150 and stay.
     - `query_words`: embed the query with identifiers split into words, as chunks are (`embedding_view`).
-      Dense alone gains (docstring MRR@10 0.515 -> 0.535, exact-symbol queries 0.98 -> 0.99), hybrid
+      Dense alone gains (docstring MRR@10 0.515 -> 0.535, exact-symbol queries 0.97 -> 0.99), hybrid
       loses a little (0.568 -> 0.563), so it is off; bench/retrieval.py reports it as an ablation.
     """
 
