@@ -275,7 +275,8 @@ class Index(GraphMixin):
             with self._lock:
                 references = self._store.reference_counts(names)
         ranked = rank(scores, infos, shape, self.ranking, include_roles=spared, references=references)
-        hits = [_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked]
+        # Hits are built lazily: dedupe_and_cap stops at k, and the candidate lists are 150 deep.
+        hits = (_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked)
         return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
 
     def _counts(self) -> tuple[int, str | None, int]:
