@@ -163,6 +163,8 @@ def corpus_report(corpus: Corpus, args) -> dict:
                     configs[f"tune dw={dw} roles={roles} nw={nw}"] = ("hybrid", replace(
                         default, dense_weight=dw, name_overlap_weight=nw,
                         role_factors=strong if roles == "strong" else mild))
+        for depth in (50, 100, 150, 200):
+            configs[f"tune candidates={depth}"] = ("hybrid", replace(default, candidates=depth))
     results = run_configs(tree, directory, queries, configs)
     lexical.set_stemming(False)
     try:
