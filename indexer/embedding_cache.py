@@ -99,7 +99,7 @@ class EmbeddingCacheMixin:
                     piece = part[sub : sub + 500]
                     marks = ",".join("?" * len(piece))
                     rows += self.db.execute(
-                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector, c.header FROM chunks c"
+                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, chunk_text(c.text), e.vector, c.header FROM chunks c"
                         " JOIN files f ON f.id = c.file_id LEFT JOIN embeddings e"
                         " ON e.text_hash = c.text_hash AND e.model_id = ?"
                         f" WHERE c.id IN ({marks}) ORDER BY c.id",
