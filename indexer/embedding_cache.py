@@ -35,6 +35,17 @@ def decode_vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.int8, offset=_SCALE.itemsize).astype(np.float32) * scale
 
 
+def decode_vectors(blobs: Sequence[bytes]) -> np.ndarray:
+    """The float32 rows (n, d) of n cached blobs of one dimension, decoded at once (a vector index of
+    50k chunks is read back from the cache on open: one pass of numpy, not 50k small ones)."""
+    width = len(blobs[0]) if blobs else 0
+    if any(len(blob) != width for blob in blobs):
+        raise ValueError("cached vectors of different dimensions cannot form one matrix")
+    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), width)
+    scales = raw[:, : _SCALE.itemsize].copy().view(_SCALE)
+    return raw[:, _SCALE.itemsize :].view(np.int8).astype(np.float32) * scales
+
+
 def int8_from_fp32_blob(blob: bytes | None) -> bytes | None:
     """SQL function for migration 3: a float32 blob (the cache's format before it) re-encoded."""
     return None if blob is None else encode_vector(np.frombuffer(blob, dtype=np.float32))
@@ -133,8 +144,7 @@ class EmbeddingCacheMixin:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.vstack([decode_vector(r[1]) for r in rows])
-        return ids_arr, vectors
+        return ids_arr, decode_vectors([r[1] for r in rows])
 
     def all_chunk_ids(self) -> np.ndarray:
         rows = self.db.execute("SELECT id FROM chunks").fetchall()

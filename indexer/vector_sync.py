@@ -3,7 +3,8 @@
 SQLite is the source of truth: chunk ids never repeat (AUTOINCREMENT), and every vector ever computed
 is in the embedding cache keyed by (chunk body hash, model id). So whatever state a crash left the
 FAISS file in (missing, truncated, stale, from another model), the right index can be rebuilt from the
-cache without embedding anything again.
+cache without embedding anything again. The flat layout relies on it on every open: its file holds no
+vectors (`VectorIndex.save(cache_backed=True)`), the cache is their only copy on disk.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def sync_vectors(store: Store, path: Path, model_id: str, dimension: int) -> Vec
         index.remove(extra)
     missing = np.setdiff1d(chunk_ids, have, assume_unique=True)
     if len(missing):
-        ids, vectors = store.cached_vectors(model_id, missing.tolist())
+        # An empty index (a flat one saved cache-backed, or a new one) reads the whole cache in one query.
+        ids, vectors = store.cached_vectors(model_id, None if len(have) == 0 else missing.tolist())
         if len(ids):
             index.add(ids, vectors)
     return index

@@ -312,15 +312,16 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------
 
-    def _header(self, payload: np.ndarray) -> dict[str, Any]:
+    def _header(self, payload: np.ndarray, stored: int, vectors: str) -> dict[str, Any]:
         return {
             "format": "codeassist-faiss",
             "version": FORMAT_VERSION,
             "model_id": self.model_id,
             "dimension": self.dimension,
             "count": len(self),
-            "stored": int(self._index.ntotal),
-            "tombstones": self._tombstones,
+            "stored": stored,
+            "vectors": vectors,  # "file": in the payload; "embedding-cache": only in the index's cache
+            "tombstones": self._tombstones if stored else 0,
             "kind": self._kind,
             "hnsw": {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": self.ef_search},
             "hnsw_threshold": self.hnsw_threshold,
@@ -329,13 +330,24 @@ class VectorIndex:
             "crc32": zlib.crc32(memoryview(payload)),
         }
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, cache_backed: bool = False) -> None:
         """Write the index to ``path`` atomically (a crash leaves the old file or the new one).
+
+        ``cache_backed``: the index database's embedding cache holds every vector of this index (the
+        embed stage's case). The flat layout then writes its header and no vectors (no second copy
+        on disk: issue 13); `load` gives an empty index and `vector_sync.sync_vectors` refills it from
+        the cache, exact up to the cache's int8 codes. HNSW and IVF keep their payload (a graph or
+        trained lists are not rebuilt on every open).
 
         Raises IndexStorageError (disk full, permissions, a folder in the way) after removing its
         temporary file; the previous file at ``path`` is then untouched, and the message says so."""
-        payload = faiss.serialize_index(self._index)
-        write_vector_file(Path(path), self._header(payload), payload)
+        if cache_backed and self._kind == "flat":
+            payload = faiss.serialize_index(self._new_index("flat"))
+            header = self._header(payload, 0, "embedding-cache")
+        else:
+            payload = faiss.serialize_index(self._index)
+            header = self._header(payload, int(self._index.ntotal), "file")
+        write_vector_file(Path(path), header, payload)
 
     @staticmethod
     def read_header(path: Path) -> dict[str, Any]:
@@ -348,7 +360,8 @@ class VectorIndex:
         cls, path: Path, *, dimension: int, model_id: str, hnsw_threshold: int = HNSW_THRESHOLD,
         ivf_threshold: int = IVF_THRESHOLD,
     ) -> VectorIndex:
-        """Open a saved index made by ``model_id`` with ``dimension``; raises VectorIndexUnusable."""
+        """Open a saved index made by ``model_id`` with ``dimension``; raises VectorIndexUnusable.
+        A file saved ``cache_backed`` in the flat layout opens empty (see `save`)."""
         path = Path(path)
         header, payload = read_vector_file(path, with_payload=True)
         if header.get("model_id") != model_id:

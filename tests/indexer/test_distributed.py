@@ -11,8 +11,7 @@ import pytest
 
 from codeassist.indexer.chunk_text import unpack_text
 from codeassist.indexer.pipeline import index_repositories, index_repository
-from codeassist.indexer.vectors import VectorIndex
-from tests.indexer.conftest import write
+from tests.indexer.conftest import open_vectors, write
 
 ray = pytest.importorskip("ray")
 
@@ -63,7 +62,7 @@ def snapshot(index_dir: Path, dimension: int | None = None, model_id: str | None
     db.close()
     vectors = {}
     if model_id:
-        index = VectorIndex.load(index_dir / "vectors.faiss", dimension=dimension, model_id=model_id)
+        index = open_vectors(index_dir, dimension, model_id)
         assert sorted(index.ids().tolist()) == [row[0] for row in chunks]
         for row in chunks:
             vectors[row[7]] = index.vectors([row[0]])[0]

@@ -159,6 +159,25 @@ def test_save_load_round_trip(tmp_path: Path, data: np.ndarray, kind: str) -> No
         "model_id": MODEL, "dimension": DIM, "count": 390, "kind": kind, "version": 1}
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_cache_backed_save_writes_vectors_only_where_no_cache_can_rebuild_them(
+        tmp_path: Path, data: np.ndarray, kind: str) -> None:
+    threshold = 10**9 if kind == "flat" else 100
+    ix = VectorIndex(DIM, MODEL, hnsw_threshold=threshold)
+    ix.add(IDS, data)
+    full, backed = tmp_path / "full.faiss", tmp_path / "backed.faiss"
+    ix.save(full)
+    ix.save(backed, cache_backed=True)
+    loaded = VectorIndex.load(backed, dimension=DIM, model_id=MODEL, hnsw_threshold=threshold)
+    header = VectorIndex.read_header(backed)
+    if kind == "flat":  # the embedding cache is the only copy: the file is a header and an empty index
+        assert len(loaded) == 0 and header["vectors"] == "embedding-cache" and header["count"] == 400
+        assert backed.stat().st_size < 1024 < full.stat().st_size
+    else:  # a graph is not rebuilt on every open: HNSW keeps its vectors in the file
+        assert len(loaded) == 400 and header["vectors"] == "file"
+        assert list(loaded.search(data[7], 5)[1]) == list(ix.search(data[7], 5)[1])
+
+
 def test_save_replaces_atomically(tmp_path: Path, data: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "vectors.faiss"
     ix = VectorIndex(DIM, MODEL)
