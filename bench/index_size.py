@@ -14,6 +14,11 @@ For each corpus it builds a fresh index (the current code's schema and layout) a
         faiss         vectors.faiss
     source_kb_per_chunk, index_over_source      the same run's reference: source bytes per chunk, and
                                                 index bytes / source bytes
+    vectors_open_ms                             what the flat layout's missing copy costs: opening the
+                                                vectors (FAISS file + refill from the embedding cache, as
+                                                a search does) beside loading a file that holds them all
+                                                (the layout before issue 13), best of 5; also for a
+                                                synthetic index at the largest flat size (--open-chunks)
 
 Embedding is the slow part (minutes per corpus on two cores), so the embedder is wrapped in a cache of
 its own (embedded text -> float32 vector, in $CODEASSIST_BENCH_CACHE/index-size/<corpus>/vectors.db):
@@ -45,8 +50,11 @@ from registry_corpora import CACHE, fetch  # noqa: E402
 
 from codeassist.indexer.embed_stage import VECTORS_NAME  # noqa: E402
 from codeassist.indexer.embedders import make_embedder  # noqa: E402
+from codeassist.indexer.model import Chunk  # noqa: E402
 from codeassist.indexer.pipeline import index_repository  # noqa: E402
-from codeassist.indexer.store import DB_NAME  # noqa: E402
+from codeassist.indexer.store import DB_NAME, Store, text_hash  # noqa: E402
+from codeassist.indexer.vector_sync import sync_vectors  # noqa: E402
+from codeassist.indexer.vectors import HNSW_THRESHOLD, VectorIndex  # noqa: E402
 
 ROOT = CACHE / "index-size"
 
@@ -163,6 +171,60 @@ def measure(directory: Path) -> dict:
     }
 
 
+def _best_ms(action, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return round(best, 1)
+
+
+def vectors_open_ms(directory: Path) -> dict:
+    """Opening the vectors of an index as a search does, beside loading a file that holds every vector."""
+    store = Store(directory, create=False, readonly=True)
+    try:
+        model, dim = store.get_meta("embedding_model"), int(store.get_meta("embedding_dimension"))
+        path = directory / VECTORS_NAME
+        index = sync_vectors(store, path, model, dim)
+        full = directory.parent / "full-copy.faiss"
+        index.save(full)  # the layout before issue 13: the vectors in the file too
+        cache_ms = _best_ms(lambda: sync_vectors(store, path, model, dim))
+        file_ms = _best_ms(lambda: VectorIndex.load(full, dimension=dim, model_id=model))
+        full_kb = full.stat().st_size / 1024
+        full.unlink()
+    finally:
+        store.close()
+    return {"vectors": len(index), "from_cache_ms": cache_ms, "from_full_file_ms": file_ms,
+            "ratio": round(cache_ms / max(file_ms, 0.1), 2), "full_file_kb_per_chunk": round(full_kb / max(1, len(index)), 3)}
+
+
+def synthetic_open(chunks: int, dim: int = 384) -> dict:
+    """`vectors_open_ms` for an index of `chunks` one-line chunks with random vectors (the largest flat
+    index when `chunks` is just under HNSW_THRESHOLD)."""
+    directory = ROOT / f"synthetic-{chunks}"
+    if not (directory / "complete").exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        store = Store(directory)
+        rng = np.random.default_rng(3)
+        model = "bench:random"
+        store.set_meta("embedding_model", model)
+        store.set_meta("embedding_dimension", str(dim))
+        per_file = 50
+        for start in range(0, chunks, per_file):
+            texts = [f"value_{i} = {i}" for i in range(start, min(chunks, start + per_file))]
+            ids = store.replace_file(f"f{start // per_file}.py", size=1, mtime_ns=1, digest=str(start),
+                                     language="python", chunks=[Chunk(1, 1, "window", "", t, "python") for t in texts])
+            vectors = rng.normal(size=(len(ids), dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            store.put_embeddings(model, zip([text_hash(t) for t in texts], vectors, strict=True))
+        index = sync_vectors(store, directory / VECTORS_NAME, model, dim)
+        index.save(directory / VECTORS_NAME, cache_backed=True)
+        store.close()
+        (directory / "complete").write_text("1")
+    return vectors_open_ms(directory)
+
+
 def corpus_report(name: str) -> dict:
     spec, language, why = CORPORA[name]
     root = fetch(spec)
@@ -177,7 +239,7 @@ def corpus_report(name: str) -> dict:
         raise SystemExit(f"{name}: embedding failed: {report.embed_error}")
     out = {"corpus": name, "spec": spec, "language": language, "why": why, **measure(directory),
            "embedded": report.embedded, "newly_embedded_by_model": embedder.embedded,
-           "build_seconds": round(seconds, 1)}
+           "build_seconds": round(seconds, 1), "vectors_open_ms": vectors_open_ms(directory)}
     embedder.db.close()
     return out
 
@@ -186,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", default=DEFAULT, help=f"comma-separated, of: {', '.join(CORPORA)}")
     parser.add_argument("--target-kb", type=float, default=3.0, help="the budget per chunk (issue 13: 3 KB)")
+    parser.add_argument("--open-chunks", type=int, default=HNSW_THRESHOLD - 1,
+                        help="size of the synthetic index whose vector opening is timed (0: skip)")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.corpora.split(",") if n.strip()]
     unknown = [n for n in names if n not in CORPORA]
@@ -202,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "all_within_target": all(r["kb_per_chunk"] <= args.target_kb for r in reports),
         "worst": max((r["kb_per_chunk"] for r in reports), default=0.0),
     }
+    if args.open_chunks > 0:
+        summary["vectors_open_ms_synthetic"] = synthetic_open(args.open_chunks)
     print(json.dumps({"corpora": reports, "summary": summary}, indent=1))
     return 0
 

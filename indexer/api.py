@@ -322,7 +322,8 @@ class Index(GraphMixin):
             with self._lock:
                 store = self._store
                 dim = int(store.get_meta("embedding_dimension") or dense.embedder.dimension)
-                dense.index = sync_vectors(store, path, model_id, dim)
+                same_db = dense.generation == self._generation  # chunk ids are only reused by a rebuild
+                dense.index = sync_vectors(store, path, model_id, dim, dense.index if same_db else None)
                 dense.generation = self._generation
             dense.mtime_ns = mtime
         return True

@@ -310,6 +310,14 @@ class VectorIndex:
             out.append(self._index.reconstruct(int(chunk_id)))
         return np.array(out, dtype=np.float32).reshape(-1, self.dimension)
 
+    def copy(self) -> VectorIndex:
+        """An independent copy (FAISS's clone_index): update it while searches use the original."""
+        other = VectorIndex(self.dimension, self.model_id, hnsw_threshold=self.hnsw_threshold,
+                            ef_search=self.ef_search, ivf_threshold=self.ivf_threshold, nprobe=self.nprobe)
+        other._index = faiss.clone_index(self._index)
+        other._kind, other._tombstones = self._kind, self._tombstones
+        return other
+
     # -- persistence -----------------------------------------------------------------------
 
     def _header(self, payload: np.ndarray, stored: int, vectors: str) -> dict[str, Any]:

@@ -125,3 +125,18 @@ def test_kill_9_during_embedding_loses_at_most_the_batch_in_flight(tmp_path: Pat
     assert len(resumed.embedded) == 600 - done_before  # nothing embedded twice
     assert report.embedded == report.chunks == 600
     assert len(open_vectors(idx, 16, "test:hash")) == 600
+
+
+def test_an_open_index_sees_chunks_added_and_removed_by_a_later_run(tmp_path: Path) -> None:
+    root, idx = tmp_path / "repo", tmp_path / "idx"
+    make_repo(root, 3)
+    index_repository(root, idx, embedder=HashEmbedder())
+    with open_index(root, idx, embedder=HashEmbedder()) as index:
+        assert index.search("task_1_2", k=1, mode="dense")[0].symbol == "task_1_2"
+        (root / "pkg" / "m1.py").unlink()
+        write(root, "pkg/extra.py", "def shipping_cost(weight):\n    return weight * 3\n")
+        index_repository(root, idx, embedder=HashEmbedder())
+        hits = index.search("shipping_cost", k=50, mode="dense")
+        assert hits.coverage.dense and hits[0].symbol == "shipping_cost"
+        assert not [h for h in hits if h.path == "pkg/m1.py"]  # the removed file's vectors are gone
+        assert sorted(index._dense.index.ids().tolist()) == sorted(index._store.all_chunk_ids().tolist())
