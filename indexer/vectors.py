@@ -6,7 +6,9 @@ Vectors are L2-normalized, so inner product is cosine similarity. Two layouts, c
   the bytes of ``IndexFlatIP``; a cosine changes by < 1e-3, which bench/retrieval.py shows changes no
   ranking it measures). Used below ``HNSW_THRESHOLD`` live vectors. A file saved with the older
   ``IndexFlatIP`` still loads and works.
-* ``hnsw`` — ``IndexIDMap2(IndexHNSWFlat(d, M, METRIC_INNER_PRODUCT))``: approximate search.
+* ``hnsw`` — ``IndexIDMap2(IndexHNSWSQ(d, fp16, M, METRIC_INNER_PRODUCT))``: approximate search over
+  float16 vectors (920 bytes a vector with its graph at dim 384, 1,690 with float32 storage: issue 13's
+  footprint; a file saved with ``IndexHNSWFlat`` still loads and works).
   The index switches to HNSW when an ``add`` takes it to the threshold, and back to flat when
   removals take it below half of it (hysteresis: no flapping around the threshold).
 * ``ivf`` — ``IndexIDMap2(IndexIVFScalarQuantizer(d, nlist, 8 bit, METRIC_INNER_PRODUCT))``: from
@@ -141,7 +143,8 @@ class VectorIndex:
             inner.train(np.ascontiguousarray(sample))
             inner.nprobe = self.nprobe
         elif kind == "hnsw":
-            inner = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner = faiss.IndexHNSWSQ(self.dimension, faiss.ScalarQuantizer.QT_fp16, HNSW_M,
+                                      faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             inner.hnsw.efSearch = self.ef_search
         else:
@@ -290,8 +293,13 @@ class VectorIndex:
         if len(positions) == 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         storage = faiss.downcast_index(faiss.downcast_index(self._index.index).storage)
-        stored = faiss.rev_swig_ptr(storage.get_xb(), self._index.ntotal * self.dimension)
-        scores = stored.reshape(-1, self.dimension)[positions] @ query
+        if isinstance(storage, faiss.IndexFlat):  # an HNSW file saved before issue 13: float32 storage
+            stored = faiss.rev_swig_ptr(storage.get_xb(), self._index.ntotal * self.dimension)
+            candidates = stored.reshape(-1, self.dimension)[positions]
+        else:  # float16 codes: decode only the allowed rows
+            codes = faiss.rev_swig_ptr(storage.codes.data(), self._index.ntotal * storage.code_size)
+            candidates = storage.sa_decode(np.ascontiguousarray(codes.reshape(-1, storage.code_size)[positions]))
+        scores = candidates @ query
         k = min(k, len(positions))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
         top = top[np.argsort(-scores[top], kind="stable")]
