@@ -19,6 +19,10 @@ For each corpus it builds a fresh index (the current code's schema and layout) a
                                                 a search does) beside loading a file that holds them all
                                                 (the layout before issue 13), best of 5; also for a
                                                 synthetic index at the largest flat size (--open-chunks)
+    scale (--scale-chunks N)                    an index of N chunks (HNSW from 50k) made of perturbed copies
+                                                of a corpus's chunks and vectors (bench/search.py's
+                                                replicate); copies carry no symbol graph, so the base
+                                                corpus's graph KB/chunk is added as `with_graph_estimate`
 
 Embedding is the slow part (minutes per corpus on two cores), so the embedder is wrapped in a cache of
 its own (embedded text -> float32 vector, in $CODEASSIST_BENCH_CACHE/index-size/<corpus>/vectors.db):
@@ -225,6 +229,22 @@ def synthetic_open(chunks: int, dim: int = 384) -> dict:
     return vectors_open_ms(directory)
 
 
+def scale_report(base: str, chunks: int, graph_kb: float) -> dict:
+    """KB/chunk of an index of `chunks` replicated chunks of the corpus `base` (HNSW layout from 50k)."""
+    from search import replicate  # bench/search.py: perturbed copies of real chunks and vectors
+
+    target = ROOT / f"scale-{base}-{chunks}"
+    replicate(ROOT / base / "index", target, chunks)
+    out = measure(target)
+    out.pop("objects")
+    for key in ("source_bytes", "source_kb_per_chunk", "index_over_source"):
+        out.pop(key)  # copies are not files on disk
+    header = VectorIndex.read_header(target / VECTORS_NAME)
+    out.update({"base": base, "faiss_layout": header["kind"],
+                "with_graph_estimate": round(out["kb_per_chunk"] + graph_kb, 3)})
+    return out
+
+
 def corpus_report(name: str) -> dict:
     spec, language, why = CORPORA[name]
     root = fetch(spec)
@@ -250,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--target-kb", type=float, default=3.0, help="the budget per chunk (issue 13: 3 KB)")
     parser.add_argument("--open-chunks", type=int, default=HNSW_THRESHOLD - 1,
                         help="size of the synthetic index whose vector opening is timed (0: skip)")
+    parser.add_argument("--scale-chunks", type=int, default=100_000,
+                        help="size of the replicated index measured in the HNSW layout (0: skip)")
+    parser.add_argument("--scale-base", default="scrapy", help="the corpus replicated for --scale-chunks")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.corpora.split(",") if n.strip()]
     unknown = [n for n in names if n not in CORPORA]
@@ -268,6 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.open_chunks > 0:
         summary["vectors_open_ms_synthetic"] = synthetic_open(args.open_chunks)
+    if args.scale_chunks > 0:
+        base = next((r for r in reports if r["corpus"] == args.scale_base), None) or corpus_report(args.scale_base)
+        summary["scale"] = scale_report(args.scale_base, args.scale_chunks, base["components"]["graph"])
     print(json.dumps({"corpora": reports, "summary": summary}, indent=1))
     return 0
 
