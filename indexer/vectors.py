@@ -39,7 +39,9 @@ removes for real.
 File format (`vector_file.py`; one file, written atomically: temp file in the same folder, fsync, ``os.replace``):
 ``MAGIC``, an 8-byte little-endian header length, a JSON header (format version, model id,
 dimension, live count, layout, payload size and CRC-32), then ``faiss.serialize_index`` bytes.
-No pickle. ``load`` refuses a missing, truncated or damaged file, another format version, and a
+No pickle. The embed stage saves ``cache_backed``: a flat index then writes its header and an empty
+index (the int8 embedding cache in SQLite is the vectors' only copy on disk; `vector_sync` refills FAISS
+from it on open). ``load`` refuses a missing, truncated or damaged file, another format version, and a
 file made by another model or with another dimension, raising ``VectorIndexUnusable``; the caller
 then rebuilds the index from the embedding cache.
 
