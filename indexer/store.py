@@ -282,14 +282,17 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
                     removed += 1
         return removed
 
-    def chunk_rows(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+    def chunk_rows(self, ids: Sequence[int], *, with_text: bool = True) -> dict[int, ChunkRow]:
+        """id -> row of these chunks. `with_text` False leaves `text` empty: a search ranks a hundred
+        candidates by their other columns and inflates (chunk_text.py) only the texts of its hits."""
         out: dict[int, ChunkRow] = {}
         ids = list(ids)
+        columns = _CHUNK_COLUMNS if with_text else _CHUNK_COLUMNS.replace("chunk_text(c.text)", "''")
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
             rows = self.db.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+                f"SELECT {columns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
                 part,
             )
             for row in rows:
