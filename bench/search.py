@@ -67,7 +67,7 @@ def replicate(base_dir: Path, target: Path, size: int, seed: int = 7) -> None:
     model = src.get_meta("embedding_model")
     dim = int(src.get_meta("embedding_dimension"))
     rows = src.db.execute(
-        "SELECT f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, e.vector"
+        "SELECT f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.language, chunk_text(c.text), e.vector"
         " FROM chunks c JOIN files f ON f.id = c.file_id JOIN embeddings e ON e.text_hash = c.text_hash"
         " AND e.model_id = ? ORDER BY f.path, c.start_line", (model,)).fetchall()
     src.close()

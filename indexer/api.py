@@ -258,7 +258,7 @@ class Index(GraphMixin):
         dense = self._dense_scored(embedding.result(), n) if embedding is not None else []
         scores, found_by = fuse(lexical, dense, shape, self.ranking)
         with self._lock:
-            rows = self._store.chunk_rows(list(scores))
+            rows = self._store.chunk_rows(list(scores), with_text=False)
         infos = {}
         for cid, row in rows.items():
             if not filters.accepts(row.path, row.language, row.kind, row.repo):
@@ -276,8 +276,14 @@ class Index(GraphMixin):
                 references = self._store.reference_counts(names)
         ranked = rank(scores, infos, shape, self.ranking, include_roles=spared, references=references)
         # Hits are built lazily: dedupe_and_cap stops at k, and the candidate lists are 150 deep.
-        hits = (_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked)
-        return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
+        hits = dedupe_and_cap((_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked), k,
+                              max_per_file)
+        with self._lock:
+            texts = self._store.chunk_rows([hit.chunk_id for hit in hits])
+        hits = [hit for hit in hits if hit.chunk_id in texts]  # a re-index may have replaced one meanwhile
+        for hit in hits:
+            hit.text = texts[hit.chunk_id].text
+        return SearchResults(hits, coverage, mode)
 
     def _counts(self) -> tuple[int, str | None, int]:
         """(chunks, embedding model, embedded chunks), recomputed only after a write to the database."""
@@ -325,7 +331,8 @@ class Index(GraphMixin):
             with self._lock:
                 store = self._store
                 dim = int(store.get_meta("embedding_dimension") or dense.embedder.dimension)
-                dense.index = sync_vectors(store, path, model_id, dim)
+                same_db = dense.generation == self._generation  # chunk ids are only reused by a rebuild
+                dense.index = sync_vectors(store, path, model_id, dim, dense.index if same_db else None)
                 dense.generation = self._generation
             dense.mtime_ns = mtime
         return True
