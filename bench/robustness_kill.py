@@ -111,7 +111,8 @@ def _faiss_count(idx: Path) -> int | None:
     from codeassist.indexer.vectors import VectorIndex
 
     try:
-        return int(VectorIndex.read_header(idx / "vectors.faiss").get("stored", -1))
+        # "count": the vectors the index holds (a cache-backed flat file stores none itself: "stored" 0)
+        return int(VectorIndex.read_header(idx / "vectors.faiss").get("count", -1))
     except Exception:
         return None
 
