@@ -318,8 +318,12 @@ class CodeassistServer(LanguageServer):
             selection = None
             if request.uri:
                 text, rel, root = self.workspace_file(request.uri)
-                start, end = chat.selected_lines(text, request.range, request.position, document_language(rel))
-                selection = chat.selection_from(text, rel, start, end)
+
+                def select() -> chat.Selection:  # whole-document work (a parse, redaction): off the event loop
+                    start, end = chat.selected_lines(text, request.range, request.position, document_language(rel))
+                    return chat.selection_from(text, rel, start, end)
+
+                selection = await asyncio.get_running_loop().run_in_executor(self.chat_executor, select)
             async with self.chat_slots:
                 return await chat.run_answer(
                     request, conversations=self.conversations, searcher=self.searcher(uri) or _NoIndex(),
@@ -340,14 +344,16 @@ class CodeassistServer(LanguageServer):
             raise chat.InvalidParams("writeDocstring needs {textDocument: {uri}, range | position}.")
         text, rel = self.workspace_text(uri)
         language = document_language(rel)
-        last = max(0, len(text.split("\n")) - 1)
+        last = text.count("\n")
         line = min(where["start"]["line"], last)  # past the end of the document: its last line
-        start, end = actions.declaration_span(text, line, min(where["end"]["line"], last), language)
+        start, end = await asyncio.get_running_loop().run_in_executor(  # a parse: off the event loop
+            self.chat_executor, actions.declaration_span, text, line, min(where["end"]["line"], last), language)
         result = await self.answer({"question": "Write the documentation comment for this code.",
                                     "textDocument": {"uri": uri}, "range": {"start": {"line": start, "character": 0},
                                                                             "end": {"line": end + 1, "character": 0}}},
                                    template="docstring", stream=False)  # an edit, not a chat message
-        edit = actions.docstring_edit(text, line, language, result["answer"])
+        edit = await asyncio.get_running_loop().run_in_executor(
+            self.chat_executor, actions.docstring_edit, text, line, language, result["answer"])
         return types.WorkspaceEdit(changes={uri: [edit]})
 
     def find_similar(self, params: Any) -> list[types.Location]:
