@@ -103,8 +103,9 @@ def initialize_cases() -> list[Case]:
         cases.append(Case(f"initialize:{name}", "initialize", bad, {bad_key: 1}, session="fresh"))
     nested = b'{"jsonrpc": "2.0", "id": 77, "method": "initialize", "params": {"processId": null, "capabilities": {}, ' \
              b'"initializationOptions": {"completion": ' + b"[" * 5000 + b"]" * 5000 + b"}}}"
-    cases.append(Case("initialize:initializationOptions_nested_5000", "initialize", frame(nested), {id_key(77): 1},
-                      session="fresh"))
+    # Too deep to parse: no id can be read, so the parse error carries id null (JSON-RPC 2.0, section 5).
+    cases.append(Case("initialize:initializationOptions_nested_5000", "initialize", frame(nested),
+                      {id_key(None): 1}, session="fresh"))
     data, key = request("codeassist/status", {})
     cases.append(Case("request_before_initialize", "initialize", data, {key: 1}, session="fresh"))
     return cases

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from codeassist.errors import CodeassistError
@@ -28,6 +28,7 @@ from codeassist.lsp.endpoint_check import check_endpoint
 from codeassist.lsp.folders import WorkspaceFolders, folder_index_dir
 from codeassist.lsp.notices import Notices
 from codeassist.lsp.options import LspOptions, load_server_settings, merge_options, unwrap
+from codeassist.lsp.rpc_errors import CodeassistProtocol
 from codeassist.lsp.uris import decoded_key, document_key, key_path, local_path
 from codeassist.lsp.workspace_index import WorkspaceIndex
 
@@ -38,7 +39,7 @@ MAX_NEIGHBOR_DOCUMENTS = 10
 
 class CodeassistServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(protocol.SERVER_NAME, __version__,
+        super().__init__(protocol.SERVER_NAME, __version__, protocol_cls=CodeassistProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.root = Path.cwd()  # the primary workspace folder: the settings come from it
         self.settings: Any = None
@@ -210,7 +211,11 @@ class CodeassistServer(LanguageServer):
         self.notices.report("server", err)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """pygls would show every internal error as a message box in the middle of typing: log it instead."""
+        """pygls would show every internal error as a message box in the middle of typing: log it instead.
+        A request refused on purpose (invalid params, cancelled: the client got that error) is no
+        internal error: its cause was reported where it arose (e.g. the chat notice)."""
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            return
         self.notices.report("server", f"internal error: {error}")
 
     def _notify_status(self) -> None:
@@ -312,8 +317,8 @@ class CodeassistServer(LanguageServer):
         JSON-RPC error). At most chat.MAX_CHAT_REQUESTS run at once; the others wait their turn."""
         try:
             data = chat.params_dict(params)
-            uri = (data.get("textDocument") or {}).get("uri") if isinstance(data.get("textDocument"), dict) else None
-            root = self.folder_of(uri) if isinstance(uri, str) and uri else self.root
+            uri = chat.document_uri(data, required=False)
+            root = self.folder_of(uri) if uri else self.root
             request = chat.parse_ask_params(data, root, default_question=default_question)
             selection = None
             if request.uri:
@@ -337,10 +342,10 @@ class CodeassistServer(LanguageServer):
 
     async def write_docstring(self, params: Any) -> types.WorkspaceEdit:
         data = chat.params_dict(params)
-        uri = (data.get("textDocument") or {}).get("uri")
+        uri = chat.document_uri(data)
         where = data.get("range") or ({"start": data["position"], "end": data["position"]}
                                       if data.get("position") else None)
-        if not isinstance(uri, str) or not uri or not chat.valid_range(where):
+        if not chat.valid_range(where):
             raise chat.InvalidParams("writeDocstring needs {textDocument: {uri}, range | position}.")
         text, rel = self.workspace_text(uri)
         language = document_language(rel)
@@ -358,7 +363,7 @@ class CodeassistServer(LanguageServer):
 
     def find_similar(self, params: Any) -> list[types.Location]:
         data = chat.params_dict(params)
-        uri = (data.get("textDocument") or {}).get("uri") or ""
+        uri = chat.document_uri(data)
         text, rel, root = self.workspace_file(uri)
         rng = data.get("range")
         lines = text.split("\n")

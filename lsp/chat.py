@@ -255,9 +255,23 @@ def params_dict(params: Any) -> dict:
     return data
 
 
+# LSP positions are `uinteger`s: 0 .. 2**31 - 1 (lsprotocol refuses larger ones when building a reply).
+MAX_UINTEGER = 2**31 - 1
+
+
 def valid_range(rng: Any) -> bool:
+    """`rng` is an LSP Range as JSON: {start, end} of {line, character}, each an integer in 0..2**31-1."""
     try:
-        return all(isinstance(rng[k][f], int) and rng[k][f] >= 0 for k in ("start", "end")
+        return all(isinstance(rng[k][f], int) and 0 <= rng[k][f] <= MAX_UINTEGER for k in ("start", "end")
                    for f in ("line", "character"))
     except (KeyError, TypeError):
         return False
+
+
+def document_uri(data: dict, *, required: bool = True) -> str | None:
+    """`data["textDocument"]["uri"]`; InvalidParams when it is missing (and `required`) or not a string."""
+    doc = data.get("textDocument")
+    uri = doc.get("uri") if isinstance(doc, dict) else None
+    if (doc is not None or required) and not (isinstance(uri, str) and uri):
+        raise InvalidParams("'textDocument' must be {uri: string}.")
+    return uri

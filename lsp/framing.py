@@ -8,8 +8,11 @@ shape) is logged and never answered. Here:
 - a message is at most `MAX_MESSAGE_BYTES`; a header block at most `MAX_HEADER_BYTES`;
 - a malformed header block or body is answered with a JSON-RPC parse error (-32700, id null) and the
   reader resynchronises on the next `Content-Length:` header;
-- a request whose params do not fit its method gets -32602 (invalid params) with its id, a request after
-  `shutdown` gets -32600 (invalid request): every request is answered.
+- a request whose params do not fit its method gets -32602 (invalid params) with its id, a request before
+  `initialize` -32002 (server not initialized), a request after `shutdown` -32600 (invalid request):
+  every request is answered;
+- lone UTF-16 surrogates (`"\\ud800"` is valid JSON, but no UTF-8 encoder takes it) become U+FFFD;
+- a header block may end with bare line feeds; a body nested too deeply for the parser is a parse error.
 """
 
 from __future__ import annotations
@@ -43,10 +46,11 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+SERVER_NOT_INITIALIZED = -32002
 _HEADER_START = re.compile(rb"content-length\s*:", re.IGNORECASE)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_HEADER_ENDS = (b"\r\n\r\n", b"\n\n")  # the second: clients that write bare line feeds
+_HEADER_END = re.compile(rb"\r?\n\r?\n")  # CRLF as the spec says, or bare line feeds as some clients write
 _EMBEDDED_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*\d+[ \t]*\r?\n", re.IGNORECASE)
 
 
@@ -148,8 +152,8 @@ class MessageReader:
 
 def _header_end(buffer: bytearray) -> tuple[int, bytes] | None:
     """(offset, separator) of the empty line that ends the header block, or None when it has not arrived."""
-    found = [(at, sep) for sep in _HEADER_ENDS if (at := buffer.find(sep)) >= 0]
-    return min(found) if found else None
+    match = _HEADER_END.search(buffer)
+    return (match.start(), match.group()) if match else None
 
 
 # -- the first look at a message ---------------------------------------------------------------------------
@@ -181,6 +185,11 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
         send(error_response(msg_id if _valid_id(msg_id) else None, INVALID_REQUEST,
                             "Invalid request: 'id' must be a string or an integer and 'method' a string."))
         return
+    if not getattr(protocol, "initialize_seen", False) and method not in (types.INITIALIZE, types.EXIT, None):
+        if is_request:  # LSP: before initialize every request gets -32002 and notifications are dropped
+            send(error_response(msg_id, SERVER_NOT_INITIALIZED, f"Server not initialized: send 'initialize' "
+                                                                 f"before {method}."))
+        return
     if protocol._shutdown and is_request and method != types.EXIT:
         send(error_response(msg_id, INVALID_REQUEST, f"Invalid request: the server is shut down; {method} "
                                                      "is not served after 'shutdown' (send 'exit')."))
@@ -196,6 +205,8 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
         else:
             log.warning("dropped a %s notification with invalid params: %s", method, _why(err))
         return
+    if method == types.INITIALIZE:
+        protocol.initialize_seen = True
     try:
         protocol.handle_message(message)
     except Exception:  # noqa: BLE001 — one bad message must not end the read loop

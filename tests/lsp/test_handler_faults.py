@@ -1,0 +1,85 @@
+"""Handler faults found by the robustness trial (bench/robustness_lsp.py), each kind over stdio against the
+real server: requests before initialize, params fields of the wrong type or out of the LSP integer range
+reaching handler code (answered -32602 with the fix, never -32603 internal error, never a traceback in
+the log), and whole-file work for a cursor in a huge document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codeassist.lsp import actions
+from tests.lsp.raw_stdio import RawServer, frame
+
+
+@pytest.fixture
+def raw(tmp_path: Path):
+    server = RawServer(cwd=str(tmp_path), stderr_path=str(tmp_path / "stderr.log"))
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("method", ["codeassist/status", "workspace/symbol", "textDocument/completion", "shutdown"])
+def test_requests_before_initialize_get_server_not_initialized(raw: RawServer, tmp_path: Path, method: str):
+    raw.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {}}))  # dropped, not fatal
+    raw.request(1, method, {})
+    error = raw.response(1)["error"]
+    assert error["code"] == -32002 and "initialize" in error["message"]
+    assert raw.initialize(tmp_path.as_uri())["result"]["serverInfo"]["name"] == "codeassist-lsp"
+    raw.request(2, "codeassist/status", {})
+    assert "indexState" in raw.response(2)["result"]
+
+
+def command(name: str, argument: object) -> tuple[str, dict]:
+    return "workspace/executeCommand", {"command": name, "arguments": [argument]}
+
+
+def wrong_params(uri: str) -> dict[str, tuple[str, object]]:
+    big = {"start": {"line": 2**40, "character": 0}, "end": {"line": 2**40, "character": 1}}
+    return {
+        "writeDocstring_textDocument_a_string": command("codeassist.writeDocstring", {
+            "textDocument": "a.py", "position": {"line": 0, "character": 0}}),
+        "findSimilar_textDocument_a_string": command("codeassist.findSimilar", {"textDocument": "a.py"}),
+        "explain_textDocument_a_number": command("codeassist.explain", {"textDocument": 7}),
+        "resolve_textDocument_a_string": ("codeAction/resolve", {"title": "t", "data": {
+            "action": "codeassist.writeDocstring", "textDocument": "a.py", "position": {"line": 0, "character": 0}}}),
+        "suggestionAccepted_argument_a_string": command("codeassist.suggestionAccepted", "abc"),
+        "edit_range_line_2_pow_40": command("codeassist.edit", {"textDocument": {"uri": uri}, "range": big,
+                                                                 "instruction": "x", "apply": False}),
+        "edit_range_character_2_pow_63": command("codeassist.edit", {"textDocument": {"uri": uri}, "range": {
+            "start": {"line": 0, "character": 2**63}, "end": {"line": 0, "character": 2**63}}, "instruction": "x"}),
+        "ask_range_line_2_pow_40": ("codeassist/ask", {"question": "q", "textDocument": {"uri": uri}, "range": big}),
+        "writeDocstring_position_2_pow_31": command("codeassist.writeDocstring", {
+            "textDocument": {"uri": uri}, "position": {"line": 2**31, "character": 0}}),
+    }
+
+
+def test_params_of_the_wrong_type_or_range_are_invalid_params_from_every_handler(raw: RawServer, tmp_path: Path):
+    """The answer is -32602 with a message saying what the field must be, and the log has no traceback."""
+    (tmp_path / "a.py").write_text("def f(x):\n    return x\n")
+    uri = (tmp_path / "a.py").as_uri()
+    raw.initialize(tmp_path.as_uri())
+    for n, (kind, (method, params)) in enumerate(wrong_params(uri).items(), start=10):
+        raw.request(n, method, params)
+        error = raw.response(n).get("error") or {}
+        assert error.get("code") == -32602, (kind, error)
+        assert any(word in error["message"] for word in ("textDocument", "range", "position", "object")), kind
+    raw.request(99, "codeassist/status", {})
+    assert raw.response(99)["result"]["problems"] == {}  # refused requests are no internal errors
+    assert "Traceback" not in (tmp_path / "stderr.log").read_text()
+
+
+@pytest.mark.parametrize("language, declaration, body", [
+    ("python", "def target(a, b):", "    return a + b"),
+    ("javascript", "function target(a, b) {", "  return a + b;\n}"),
+])
+def test_declaration_in_a_huge_document_is_found_around_the_cursor(language: str, declaration: str, body: str):
+    """A 10 MB document: the declaration around the cursor is found (only the lines near it are parsed)."""
+    filler = "x = 1\n" if language == "python" else "let x = 1;\n"
+    count = 10 * 1024 * 1024 // len(filler)
+    text = filler * count + declaration + "\n" + body + "\n" + filler * 100
+    inside = count + 1  # the body's first line
+    assert actions.find_declaration(text, inside, language) == (count, count)
+    assert actions.declaration_span(text, count, count, language)[0] == count
+    assert actions.find_declaration(text, 2**31 - 1, language) is None  # past the end: nothing, no error
