@@ -24,7 +24,9 @@ Prints `{"rows": {row: {"count", "of", "target": 0, "details": [failing case nam
 - "lsp framing faults not resynchronised": framing cases after which the probe was not served, or a
   frame that must be refused got no parse error / invalid request answer; of = framing cases;
 - "lsp requests answered with an internal error (-32603)": an answer, but a crash inside the server
-  (bad input must get -32602 with the fix, or a result); of = responses expected.
+  (bad input must get -32602 with the fix, or a result); of = responses expected;
+- "lsp model answers over the size cap": model-case answers longer than `MAX_ANSWER_BYTES` (a server
+  that ignores max_tokens must not reach the editor); of = model requests.
 """
 
 from __future__ import annotations
@@ -67,10 +69,12 @@ STATUS_SLACK_S = 2.0
 COMPLETION_DEADLINE_MS = 1000
 CHAT_DEADLINE_S = 3.0
 INTERNAL_ERROR = -32603
+MAX_ANSWER_BYTES = 100_000  # [context] answer_tokens (1,500) x ~6 characters, with room for JSON and sources
 ROWS = {"request": "lsp requests unanswered", "death": "lsp server deaths",
         "traceback": "lsp tracebacks in the error stream outside a logged, answered error",
         "deadline": "lsp answers past the deadline", "framing": "lsp framing faults not resynchronised",
-        "internal": "lsp requests answered with an internal error (-32603)"}
+        "internal": "lsp requests answered with an internal error (-32603)",
+        "size": "lsp model answers over the size cap"}
 _TRACEBACK = re.compile(r"^(?:  \+ )?((?:Exception Group )?Traceback \(most recent call last\)|Exception in thread"
                         r"|Task exception was never retrieved)", re.MULTILINE)
 
@@ -212,10 +216,13 @@ class Trial:
                     self.fail("internal", case, msg["error"].get("message", "")[:80])
         if case.deadline is not None:
             self.rows["deadline"]["of"] += len(targets)
+            self.rows["size"]["of"] += len(targets)
             for key, n in targets.items():
                 times = server.responses.get(key, ())
                 if len(times) < n or times[n - 1][0] - sent_at > case.deadline + SLACK_S:
                     late.append(f"id {key}")
+                elif len(json.dumps(times[n - 1][1])) > MAX_ANSWER_BYTES:
+                    self.fail("size", case, f"id {key}: {len(json.dumps(times[n - 1][1]))} bytes")
         for why in late:
             self.fail("deadline", case, why)
         self._after(case, server, missing, start, fresh)

@@ -283,6 +283,15 @@ def id_cases() -> list[Case]:
     for method in ("codeassist/nope", "textDocument/hover", "$/unknownRequest", ""):
         data, key = request(method, {})
         cases.append(Case(f"unknown_request_method:{method or 'empty'}", "request", data, {key: 1}))
+    burst, keys = b"", {}
+    for i in range(150):  # pipelined in one write, cancellations of some of them in between
+        method, params = [("codeassist/status", {}), ("workspace/symbol", {"query": f"h{i}"}),
+                          ("textDocument/completion", {"textDocument": {"uri": "file:///nowhere.py"},
+                                                       "position": pos(i, 0)})][i % 3]
+        data, key = request(method, params)
+        burst += data + (notification("$/cancelRequest", {"id": json.loads(key)}) if i % 7 == 0 else b"")
+        keys[key] = 1
+    cases.append(Case("burst_of_150_pipelined_requests_with_cancellations", "request", burst, keys))
     for method in ("codeassist/nope", "$/unknownNotification", "textDocument/didFrobnicate"):
         cases.append(Case(f"unknown_notification:{method}", "notification", notification(method, {"x": 1})))
     return cases

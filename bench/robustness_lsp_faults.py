@@ -171,4 +171,9 @@ def model_cases(ws: Workspace, reply_type: type, completion_deadline: float, cha
         for path, (kind, deadline, (data, key)) in paths.items():
             cases.append(Case(f"model_{fault}:{path}", "model", data, {key: 1}, session="model", deadline=deadline,
                               fault=(kind, replies), status_during=True))
+    # More questions than chat slots on a hung endpoint: the ones waiting for a slot are answered in time too.
+    asks = [request("codeassist/ask", {"question": f"q{i}"}) for i in range(6)]
+    cases.append(Case("model_hung:six_asks_at_once", "model", b"".join(data for data, _ in asks),
+                      {key: 1 for _, key in asks}, session="model", deadline=chat_deadline,
+                      fault=("chat", [reply_type(text="late", delay=60.0)] * 18), status_during=True))
     return cases
