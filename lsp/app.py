@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -314,7 +315,9 @@ class CodeassistServer(LanguageServer):
     async def answer(self, params: Any, *, template: str = "ask", default_question: str = "",
                      stream: bool = True) -> dict:
         """codeassist/ask and the explain/docstring commands (user-invoked: errors become showMessage + a
-        JSON-RPC error). At most chat.MAX_CHAT_REQUESTS run at once; the others wait their turn."""
+        JSON-RPC error). At most chat.MAX_CHAT_REQUESTS run at once; the others wait their turn, inside
+        the same [chat] deadline (it runs from the request's arrival)."""
+        arrived = time.monotonic()
         try:
             data = chat.params_dict(params)
             uri = chat.document_uri(data, required=False)
@@ -329,10 +332,10 @@ class CodeassistServer(LanguageServer):
                     return chat.selection_from(text, rel, start, end)
 
                 selection = await asyncio.get_running_loop().run_in_executor(self.chat_executor, select)
-            async with self.chat_slots:
+            async with chat.chat_slot(self.chat_slots, self.settings, arrived) as settings:
                 return await chat.run_answer(
                     request, conversations=self.conversations, searcher=self.searcher(uri) or _NoIndex(),
-                    settings=self.settings, root=root, executor=self.chat_executor,
+                    settings=settings, root=root, executor=self.chat_executor,
                     send_delta=(lambda d: self.protocol.notify(protocol.ANSWER_DELTA, d)) if stream
                     else (lambda d: None),
                     selection=selection, template=template,

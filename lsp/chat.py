@@ -9,10 +9,13 @@ cancellation (a cancelled request sets the event that closes the model stream, a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,42 @@ MAX_CONVERSATIONS = 100
 MAX_CHAT_REQUESTS = 4
 
 
+# A question waiting for a chat slot spends its own deadline: the [chat] deadline bounds the whole request
+# from its arrival, the wait included. With less than this left once a slot frees, it is not sent at all.
+MIN_MODEL_SECONDS = 0.5
+
+
 class InvalidParams(CodeassistError):
     exit_code = 2
+
+
+class ChatBusy(CodeassistError):
+    """Every chat slot stayed busy until (nearly) the whole [chat] deadline had passed: not sent."""
+
+
+@asynccontextmanager
+async def chat_slot(slots: asyncio.Semaphore, settings: Any, arrived: float) -> AsyncIterator[Any]:
+    """Hold one of the MAX_CHAT_REQUESTS slots for a request that arrived at `arrived` (time.monotonic()
+    seconds). Yields `settings` with the [chat] deadline cut by the time spent waiting; raises ChatBusy
+    when less than MIN_MODEL_SECONDS of it is left."""
+    deadline = settings.chat.deadline
+
+    def busy() -> ChatBusy:
+        return ChatBusy(f"All {MAX_CHAT_REQUESTS} chat slots were busy for {time.monotonic() - arrived:.1f} s of "
+                        f"the {deadline:g} s [chat] deadline, so the question was not sent. Try again, or cancel "
+                        "the questions still waiting for the model.")
+
+    try:
+        await asyncio.wait_for(slots.acquire(), timeout=max(0.0, deadline - (time.monotonic() - arrived)))
+    except TimeoutError:
+        raise busy() from None
+    try:
+        left = deadline - (time.monotonic() - arrived)
+        if left < MIN_MODEL_SECONDS:
+            raise busy()
+        yield dataclasses.replace(settings, chat=dataclasses.replace(settings.chat, deadline=left))
+    finally:
+        slots.release()
 
 
 @dataclass(slots=True)

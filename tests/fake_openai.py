@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import io
+import json
 import queue
 import socket
 import struct

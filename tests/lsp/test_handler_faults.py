@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from codeassist.lsp import actions
+from codeassist.lsp.chat import MAX_CHAT_REQUESTS
+from tests.fake_openai import Reply
 from tests.lsp.raw_stdio import RawServer, frame
 
 
@@ -83,3 +85,28 @@ def test_declaration_in_a_huge_document_is_found_around_the_cursor(language: str
     assert actions.find_declaration(text, inside, language) == (count, count)
     assert actions.declaration_span(text, count, count, language)[0] == count
     assert actions.find_declaration(text, 2**31 - 1, language) is None  # past the end: nothing, no error
+
+
+def test_questions_waiting_for_a_chat_slot_share_the_chat_deadline(tmp_path: Path, fake_openai):
+    """Two more asks than chat slots on a hung endpoint, a 2 s [chat] deadline: the deadline runs from each
+    request's arrival, so the two that waited for a slot are refused when the slots free (the deadline is
+    spent) with a message saying so, instead of starting a second full deadline at the model."""
+    fake_openai.script("chat", *[Reply(text="late", delay=30.0) for _ in range(MAX_CHAT_REQUESTS + 2)])
+    raw = RawServer(cwd=str(tmp_path))
+    try:
+        raw.initialize(tmp_path.as_uri(), {"lsp": {"indexOnStart": False, "embed": False}, "chat": {
+            "baseUrl": fake_openai.base_url, "model": "fake-chat", "apiKey": "k", "deadline": 2}})
+        asks = [f"q{i}" for i in range(MAX_CHAT_REQUESTS + 2)]
+        raw.send(b"".join(frame({"jsonrpc": "2.0", "id": q, "method": "codeassist/ask", "params": {"question": q}})
+                          for q in asks))
+        errors = {}
+        while len(errors) < len(asks):
+            msg = raw.message(timeout=30)
+            assert msg is not None, errors
+            if msg.get("id") in asks:
+                errors[msg["id"]] = msg["error"]
+        busy = [e for e in errors.values() if "slots were busy" in e["message"]]
+        assert len(busy) == 2 and all(e["code"] == -32602 and "deadline" in e["message"] for e in busy)
+        assert len(fake_openai.requests_of("chat")) == MAX_CHAT_REQUESTS  # the two never reached the model
+    finally:
+        raw.close()
