@@ -37,6 +37,8 @@ def framing_cases() -> list[Case]:
         "body_non_utf8": frame(b'{"jsonrpc": "2.0", "id": 3, "method": "\xff\xfe"}'),
         "body_utf8_bom": frame(b"\xef\xbb\xbf" + json.dumps({**STATUS, "id": 4}).encode()),
         "body_nesting_100000": frame(b"[" * 100000 + b"]" * 100000),
+        "body_lone_surrogate_900_deep": frame(b'{"jsonrpc": "2.0", "id": 16, "method": "codeassist/status", "params": '
+                                              + b"[" * 900 + b'"\\udc00"' + b"]" * 900 + b"}"),
         "body_json_array_batch": frame([{**STATUS, "id": 11}, {**STATUS, "id": 12}]),
         "body_json_empty_array": frame([]),
         "body_json_number": frame(b"42"),
@@ -51,7 +53,8 @@ def framing_cases() -> list[Case]:
                "content_length_too_small", "content_length_too_big", "content_length_2_pow_63",
                "content_length_unicode_digits", "header_without_colon", "header_block_64KB", "body_invalid_json",
                "body_truncated_json", "body_non_utf8", "body_json_array_batch", "body_json_empty_array",
-               "body_json_number", "body_json_string", "body_json_null", "garbage_before_header"}
+               "body_json_number", "body_json_string", "body_json_null", "garbage_before_header",
+               "body_nesting_100000", "body_lone_surrogate_900_deep"}
     cases = [Case(f"framing:{name}", "framing", data, {id_key(None): 1} if name in refused else {})
              for name, data in bad.items()]
     extra = {"header_extra_fields": b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nX-Odd:  x:y \r\n",

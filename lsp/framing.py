@@ -173,7 +173,11 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
         send(error_response(None, PARSE_ERROR, f"Parse error: the message body is not JSON ({why})."))
         return
     if _SURROGATE_ESCAPE.search(body):
-        data = without_lone_surrogates(data)
+        try:
+            data = without_lone_surrogates(data)
+        except RecursionError:
+            send(error_response(None, PARSE_ERROR, "Parse error: the message body is nested too deeply."))
+            return
     if not isinstance(data, dict) or data.get("jsonrpc") != "2.0":
         msg_id = data.get("id") if isinstance(data, dict) else None
         send(error_response(msg_id if _valid_id(msg_id) else None, INVALID_REQUEST,

@@ -75,6 +75,8 @@ NESTED = {
                                         + b"]" * 5000 + b"}}",
     "params_object_3000_deep": b'{"jsonrpc": "2.0", "id": 5, "method": "codeassist/status", "params": '
                                + b'{"a": ' * 3000 + b"1" + b"}" * 3000 + b"}",
+    "lone_surrogate_900_deep": b'{"jsonrpc": "2.0", "id": 6, "method": "codeassist/status", "params": {"a": '
+                               + b"[" * 900 + b'"\\ud800"' + b"]" * 900 + b"}}",
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from codeassist.lsp import actions
 from codeassist.lsp.chat import MAX_CHAT_REQUESTS
+from codeassist.lsp.neighbors import MAX_NEIGHBOR_CHARS, NeighborIndex
 from tests.fake_openai import Reply
 from tests.lsp.raw_stdio import RawServer, frame
 
@@ -110,3 +111,15 @@ def test_questions_waiting_for_a_chat_slot_share_the_chat_deadline(tmp_path: Pat
         assert len(fake_openai.requests_of("chat")) == MAX_CHAT_REQUESTS  # the two never reached the model
     finally:
         raw.close()
+
+
+@pytest.mark.parametrize("huge_chars", [MAX_NEIGHBOR_CHARS + 1, 10 * 1024 * 1024])
+def test_huge_open_documents_are_no_neighbours(huge_chars: int):
+    """An open 10 MB generated file holding the best match is passed over (scanning it would slow every
+    keystroke in every other file); an ordinary open file still supplies its similar window."""
+    wanted = "def load_config(path):\n    with open(path) as fh:\n        return parse_config(fh.read())\n"
+    huge = wanted + "x = 1\n" * ((huge_chars - len(wanted)) // 6 + 1)
+    small = "import json\n\n\ndef load_config_file(path):\n    with open(path) as fh:\n        return json.load(fh)\n"
+    found = NeighborIndex().similar("def load_config(path):\n    with open(path) as fh:", [
+        ("file:///w/huge.py", "huge.py", 1, huge), ("file:///w/small.py", "small.py", 1, small)], k=2)
+    assert [snippet.path for _, snippet in found] == ["small.py"]
