@@ -57,8 +57,9 @@ async def chat_slot(slots: asyncio.Semaphore, settings: Any, arrived: float) -> 
                         f"the {deadline:g} s [chat] deadline, so the question was not sent. Try again, or cancel "
                         "the questions still waiting for the model.")
 
-    try:
-        await asyncio.wait_for(slots.acquire(), timeout=max(0.0, deadline - (time.monotonic() - arrived)))
+    try:  # asyncio.timeout, not wait_for: 3.11's wait_for drops a cancellation that races the acquire
+        async with asyncio.timeout(max(0.0, deadline - (time.monotonic() - arrived))):
+            await slots.acquire()
     except TimeoutError:
         raise busy() from None
     try:
