@@ -84,7 +84,7 @@ def test_long_history_is_trimmed_oldest_first(fake_openai: FakeOpenAI, sample_se
 
 def test_cancel_closes_the_stream_and_returns_the_partial_answer(
         fake_openai: FakeOpenAI, chat_settings: Settings, sample_searcher: FakeSearcher) -> None:
-    fake_openai.script("chat", Reply(text="word " * 400, chunk_delay=0.02))
+    fake_openai.script("chat", Reply(text="word " * 400, chunk_delay=0.1))
     cancel = threading.Event()
     deltas: list[str] = []
 
@@ -96,7 +96,7 @@ def test_cancel_closes_the_stream_and_returns_the_partial_answer(
     started = time.monotonic()
     answer = answer_question("q", searcher=sample_searcher, settings=chat_settings, on_delta=on_delta,
                              cancel=cancel)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 20  # cancelled, not the whole 40 s stream
     assert answer.cancelled
     assert answer.answer == "".join(deltas[:3]) and len(answer.answer) < 50
     record = fake_openai.requests_of("chat")[0]
@@ -109,13 +109,13 @@ def test_cancel_closes_the_stream_and_returns_the_partial_answer(
 
 def test_cancel_from_another_thread_while_waiting_for_data(
         fake_openai: FakeOpenAI, chat_settings: Settings, sample_searcher: FakeSearcher) -> None:
-    fake_openai.script("chat", Reply(chunks=["first ", "second"], chunk_delay=3.0))
+    fake_openai.script("chat", Reply(chunks=["first ", "second"], chunk_delay=30.0))
     cancel = threading.Event()
-    # 1 s: long enough for "first " to arrive on a loaded machine, well before "second" (3 s).
+    # 1 s: long enough for "first " to arrive on a loaded machine, well before "second" (30 s).
     threading.Timer(1.0, cancel.set).start()
     started = time.monotonic()
     answer = answer_question("q", searcher=sample_searcher, settings=chat_settings, cancel=cancel)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 15  # not the 30 s until "second"
     assert answer.cancelled and answer.answer == "first "
 
 

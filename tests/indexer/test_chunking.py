@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -326,9 +325,7 @@ def test_oversized_markdown_section_is_split_between_paragraphs() -> None:
     ids=["python-one-line", "javascript-one-line", "python-one-bracket-per-line"],
 )
 def test_20000_deep_nesting_is_chunked_without_recursion(language: str, source: bytes) -> None:
-    started = time.perf_counter()
     result = chunk_source(source, language)
-    assert time.perf_counter() - started < 5
     assert result.chunks and {c.kind for c in result.chunks} == {"module"}
     assert_faithful(source, result, 1500)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -207,15 +206,28 @@ def test_each_default_skip_reason_is_counted_once(tmp_path: Path, use_git: bool)
     assert len(result.skipped_examples["secret"]) == 5  # examples are capped, counts are not
 
 
-def test_big_sparse_file_is_too_large_without_being_read(tmp_path: Path) -> None:
+def test_big_sparse_file_is_too_large_without_being_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with open(tmp_path / "huge.py", "wb") as fh:
         fh.truncate(50 * 1024 * 1024)
     write(tmp_path, "small.py")
+    opened: list[str] = []
+    real_os_open, real_open = os.open, open
 
-    started = time.perf_counter()
+    def spy_os_open(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_os_open(path, *args, **kwargs)
+
+    def spy_open(path, *args, **kwargs):
+        if isinstance(path, (str, bytes, os.PathLike)):
+            opened.append(os.fsdecode(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy_os_open)
+    monkeypatch.setattr("builtins.open", spy_open)
     result = discover_files(tmp_path)
+    monkeypatch.undo()
 
-    assert time.perf_counter() - started < 2
+    assert not [p for p in opened if p.endswith("huge.py")]  # its size alone decides
     assert rels(result) == ["small.py"]
     assert result.skipped == {"too_large": 1}
     assert result.skipped_examples["too_large"] == ["huge.py"]
@@ -538,7 +550,7 @@ def test_empty_repository_gives_an_empty_discovery(tmp_path: Path, use_git: bool
     assert result.mode == ("git" if use_git else "walk")
 
 
-def test_twenty_thousand_files_discover_quickly(tmp_path: Path) -> None:
+def test_twenty_thousand_files_are_all_discovered_in_order(tmp_path: Path) -> None:
     # Creating 20k files on a busy disk takes far longer than discovering them: use RAM when there is some.
     ram = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else str(tmp_path)
     with tempfile.TemporaryDirectory(dir=ram) as tree:
@@ -547,10 +559,9 @@ def test_twenty_thousand_files_discover_quickly(tmp_path: Path) -> None:
             for f in range(100):
                 os.close(os.open(f"{tree}/pkg{d}/m{f}.py", os.O_CREAT | os.O_WRONLY, 0o644))
 
-        started = time.perf_counter()
         result = discover_files(tree)
-        elapsed = time.perf_counter() - started
 
     assert len(result.files) == 20_000
     assert result.files[0].rel == "pkg0/m0.py" and result.files[0].language == "python"
-    assert elapsed < 2.5, f"discovery took {elapsed:.2f}s"
+    assert len({f.rel for f in result.files}) == 20_000
+    assert [f.rel for f in result.files] == sorted(f.rel for f in result.files)

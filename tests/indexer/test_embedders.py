@@ -85,9 +85,7 @@ def test_truncation_at_128_tokens_even_for_a_megabyte(local: Embedder) -> None:
     head = "\n".join(f"value_{i} = compute(item_{i})" for i in range(200))  # well past 128 tokens
     huge = head + "\n" + "x = 'tail that is never seen'\n" * 35_000  # about 1 MB
     assert len(huge) > 1_000_000
-    start = time.perf_counter()
     a, b = local.embed_documents([head, huge])
-    assert time.perf_counter() - start < 10
     assert float(a @ b) > 0.9999  # everything after token 128 is cut off
 
 
@@ -387,11 +385,11 @@ def test_remote_gives_up_after_max_retries(server: ScriptedServer, sleeps: list[
 
 
 def test_remote_timeout(server: ScriptedServer, sleeps: list[float]) -> None:
-    server.script = [raw(b"{}", delay=1.0)]
+    server.script = [raw(b"{}", delay=30.0)] * 2  # two attempts x 30 s if the timeout were not applied
     start = time.perf_counter()
     with pytest.raises(EmbeddingError, match=r"failed 2 times \(no answer within 0.2 s\).*embeddings.timeout"):
         remote(server, sleeps, timeout=0.2, max_retries=1).embed_documents(["a"])
-    assert time.perf_counter() - start < 3
+    assert time.perf_counter() - start < 20
     assert len(server.requests) == 2
 
 

@@ -175,7 +175,7 @@ async def test_typing_along_the_suggestion_is_served_from_the_cache(client, repo
 
 
 async def test_model_down_or_late_falls_back_to_the_index_within_the_deadline(client, repo, fake_openai):
-    fake_openai.script("completions", Reply(text="late", delay=3.0), Reply(status=500))
+    fake_openai.script("completions", Reply(text="late", delay=30.0), Reply(status=500))
     await start(client, repo, options(fake_openai.base_url, deadline_ms=1000))
     text = ("def refill(stock, sku, amount):\n"
             "    current_level = stock.get(sku, 0)\n"
@@ -186,7 +186,7 @@ async def test_model_down_or_late_falls_back_to_the_index_within_the_deadline(cl
         result = await client.text_document_inline_completion_async(inline_params(uri, *end_of(text)))
         # The line that followed the most similar window in shop/inventory.py.
         assert [i.insert_text for i in result.items] == ["stock[sku] = current_level + amount"], attempt
-        assert time.monotonic() - started < 2.5, attempt  # deadline + the fallback, on a loaded machine
+        assert time.monotonic() - started < 15, attempt  # the 1 s deadline, not the endpoint's 30 s
         text += " "  # a new position, so the cache does not answer
         client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
