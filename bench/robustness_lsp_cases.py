@@ -39,6 +39,7 @@ class Case:
     status_during: bool = False
     then_eof: bool = False
     expect_exit: bool = False
+    internal: str = ""  # set by the runner: the message of a -32603 answer
 
 
 def request(method: str, params: Any = None, *, omit_params: bool = False, msg_id: Any = None) -> tuple[bytes, str]:
@@ -109,7 +110,9 @@ def notification_params(ws: Workspace) -> dict[str, Any]:
         "textDocument/didSave": {"textDocument": doc},
         "workspace/didChangeConfiguration": {"settings": {"completion": {"debounceMs": 0}}},
         "workspace/didChangeWatchedFiles": {"changes": [{"uri": ws.closed, "type": 2}]},
-        "workspace/didChangeWorkspaceFolders": {"event": {"added": [], "removed": []}},
+        "workspace/didChangeWorkspaceFolders": {"event": {"added": [{"uri": ws.doc.rsplit("/", 2)[0] + "/missing_dir",
+                                                                     "name": "missing"}],
+                                                          "removed": [{"uri": ws.doc.rsplit("/", 1)[0], "name": "app"}]}},
         "codeassist/suggestionEvent": {"id": "no-such-suggestion", "kind": "accepted", "acceptedChars": 2},
         "$/cancelRequest": {"id": 999999},
         "$/setTrace": {"value": "off"},

@@ -95,6 +95,11 @@ def initialize_cases() -> list[Case]:
               "workspaceFolders_a_string": {"processId": None, "workspaceFolders": "x", "capabilities": {}},
               "workspaceFolders_untitled": {"processId": None, "capabilities": {},
                                             "workspaceFolders": [{"uri": "untitled:x", "name": "x"}]},
+              "rootUri_missing_directory": {"processId": None, "rootUri": "file:///nonexistent/dir", "capabilities": {}},
+              "rootUri_a_file": {"processId": None, "rootUri": "file:///etc/hostname", "capabilities": {}},
+              "workspaceFolders_duplicate_and_nested": {"processId": None, "capabilities": {}, "workspaceFolders": [
+                  {"uri": "file:///tmp", "name": "a"}, {"uri": "file:///tmp", "name": "b"},
+                  {"uri": "file:///nonexistent", "name": "c"}], "initializationOptions": {"lsp": {"indexOnStart": False}}},
               "initializationOptions_a_string": {"processId": None, "capabilities": {},
                                                  "initializationOptions": "fast"},
               "initializationOptions_bad_values": {"processId": None, "capabilities": {}, "initializationOptions": {

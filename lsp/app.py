@@ -29,6 +29,7 @@ from codeassist.lsp.endpoint_check import check_endpoint
 from codeassist.lsp.folders import WorkspaceFolders, folder_index_dir
 from codeassist.lsp.notices import Notices
 from codeassist.lsp.options import LspOptions, load_server_settings, merge_options, unwrap
+from codeassist.lsp.progress import create_progress_token
 from codeassist.lsp.rpc_errors import CodeassistProtocol
 from codeassist.lsp.uris import decoded_key, document_key, key_path, local_path
 from codeassist.lsp.workspace_index import WorkspaceIndex
@@ -257,7 +258,7 @@ class CodeassistServer(LanguageServer):
             return None
         self._progress_token += 1
         token = f"codeassist-{title.lower()}-{self._progress_token}"
-        self.work_done_progress.create(token)
+        create_progress_token(self.protocol, token)  # a refused or cancelled create logs no traceback
 
         def send(kind: str, message: str, pct: int | None) -> None:
             if kind == "begin":

@@ -5,6 +5,7 @@
   to fix it; pygls would answer -32603 (internal error) for every handler not wrapped in `guarded`.
 - pygls logs a full traceback for every request a handler refused on purpose (the client got the
   message): one warning line instead. Internal errors keep their traceback.
+- a `didChange` for a document that is not open is dropped with a warning (pygls raises KeyError).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future
 from typing import Any
+from urllib.parse import unquote
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from codeassist.errors import CodeassistError
 
@@ -32,6 +36,17 @@ class CodeassistProtocol(LanguageServerProtocol):
             self._send_response(msg_id, error=JsonRpcInvalidParams(str(error)).to_response_error())
             return
         super()._send_handler_result(future, msg_id=msg_id)
+
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """pygls applies a change to a document that was never opened with a KeyError (an internal error in
+        the status): such a change is dropped with a warning, as LSP says the client must open it first."""
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            log.warning("dropped a textDocument/didChange for %s, which is not open (send didOpen first)",
+                        params.text_document.uri[:200])
+            return
+        yield from super().lsp_text_document__did_change(params)
 
 
 class AnsweredErrorLog(logging.Filter):

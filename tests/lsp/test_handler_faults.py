@@ -123,3 +123,56 @@ def test_huge_open_documents_are_no_neighbours(huge_chars: int):
     found = NeighborIndex().similar("def load_config(path):\n    with open(path) as fh:", [
         ("file:///w/huge.py", "huge.py", 1, huge), ("file:///w/small.py", "small.py", 1, small)], k=2)
     assert [snippet.path for _, snippet in found] == ["small.py"]
+
+
+NOT_OPEN = ["file:///never/opened.py", "untitled:Untitled-1", "http://example.com/a.py", "file:///tmp/a%00b.py", ""]
+
+
+def test_notifications_about_documents_that_are_not_open_are_dropped_not_internal_errors(raw: RawServer,
+                                                                                        tmp_path: Path):
+    """didChange / didClose / didSave for documents never opened, and a workspace folder whose URI holds a
+    percent-encoded NUL: dropped (a warning), never an internal error in the status, and the server goes on."""
+    raw.initialize(tmp_path.as_uri())
+    for uri in NOT_OPEN:
+        for method, params in [("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
+                                   {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}},
+                                    "text": "y"}]}),
+                               ("textDocument/didClose", {"textDocument": {"uri": uri}}),
+                               ("textDocument/didSave", {"textDocument": {"uri": uri}}),
+                               ("workspace/didChangeWorkspaceFolders", {"event": {"added": [{"uri": uri, "name": "x"}],
+                                                                                  "removed": []}})]:
+            raw.send(frame({"jsonrpc": "2.0", "method": method, "params": params}))
+    raw.request(1, "codeassist/status", {})
+    status = raw.response(1)["result"]
+    assert not any("internal error" in problem for problem in status["problems"].values()), status["problems"]
+    log = (tmp_path / "stderr.log").read_text()
+    assert "Traceback" not in log and "which is not open" in log
+
+
+@pytest.mark.parametrize("uri", ["file:///tmp/a%00b.py", "file:///%00", "file:///c%3A/x%00/y.py"])
+def test_percent_encoded_nul_in_a_uri_names_no_path(uri: str):
+    from codeassist.lsp.uris import document_key, key_path, local_path, uri_path
+
+    assert uri_path(uri) is None and local_path(uri) is None and key_path(document_key(uri)) is None
+
+
+@pytest.mark.parametrize("client_answer", ["never", "an_error"])
+def test_a_progress_token_the_client_refuses_or_never_creates_logs_no_traceback(raw: RawServer, tmp_path: Path,
+                                                                               client_answer: str):
+    """The server asks the client to create a progress token when indexing starts; an error answer, or
+    `shutdown` cancelling the request before the answer, is one debug line, not a callback traceback."""
+    (tmp_path / "a.py").write_text("def f():\n    return 1\n")
+    raw.request(0, "initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {
+        "window": {"workDoneProgress": True}}, "initializationOptions": {"lsp": {"embed": False}}})
+    raw.response(0)
+    raw.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+    while (msg := raw.message()) is not None and msg.get("method") != "window/workDoneProgress/create":
+        pass
+    assert msg is not None
+    if client_answer == "an_error":
+        raw.send(frame({"jsonrpc": "2.0", "id": msg["id"], "error": {"code": -32601, "message": "no progress here"}}))
+    raw.request(1, "shutdown")
+    assert raw.response(1)["result"] is None
+    raw.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+    assert raw.proc.wait(10) == 0
+    assert "Traceback" not in (tmp_path / "stderr.log").read_text()
