@@ -208,6 +208,9 @@ def param_cases(ws: Workspace, commands: list[str], notifications: list[str]) ->
             cases.append(Case(f"{label}:{shape}", "request", data, {key: 1}))
         data, key = request(method, omit_params=True)
         cases.append(Case(f"{label}:params_omitted", "request", data, {key: 1}))
+        data, key = request(method, params)  # cancelled in the same write: a result or -32800, never silence
+        cancel = notification("$/cancelRequest", {"id": json.loads(key)})
+        cases.append(Case(f"{label}:cancelled_at_once", "request", data + cancel, {key: 1}))
     known = notification_params(ws)
     for method in notifications:
         base = known.get(method, {})

@@ -26,6 +26,7 @@ def framing_cases() -> list[Case]:
         "content_length_too_small": b"Content-Length: 10\r\n\r\n" + ok,
         "content_length_too_big": b"Content-Length: 200\r\n\r\n{}",
         "content_length_2_pow_63": b"Content-Length: 9223372036854775808\r\n\r\n{}",
+        "content_length_5000_digits": b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n{}",
         "content_length_unicode_digits": "Content-Length: ١٢\r\n\r\n".encode() + b"{}",
         "header_lf_only": b"Content-Length: 2\n\n{}",
         "header_without_colon": b"Content-Length 2\r\n\r\n{}",
@@ -50,7 +51,7 @@ def framing_cases() -> list[Case]:
     }
     refused = {"content_length_10_pow_12", "content_length_missing", "content_length_negative",
                "content_length_non_numeric", "content_length_empty", "content_length_float", "content_length_zero",
-               "content_length_too_small", "content_length_too_big", "content_length_2_pow_63",
+               "content_length_too_small", "content_length_too_big", "content_length_2_pow_63", "content_length_5000_digits",
                "content_length_unicode_digits", "header_without_colon", "header_block_64KB", "body_invalid_json",
                "body_truncated_json", "body_non_utf8", "body_json_array_batch", "body_json_empty_array",
                "body_json_number", "body_json_string", "body_json_null", "garbage_before_header",

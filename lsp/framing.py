@@ -140,8 +140,9 @@ class MessageReader:
             problem = "no Content-Length header"
         elif not values[-1].isdigit():
             problem = f"Content-Length {values[-1][:40].decode('latin-1')!r} is not a non-negative integer"
-        elif int(values[-1]) > self.max_message_bytes:
-            problem = f"Content-Length {int(values[-1])} exceeds the maximum message size of {self.max_message_bytes} bytes"
+        elif len(values[-1]) > 19 or int(values[-1]) > self.max_message_bytes:  # int() refuses 4,301+ digits
+            problem = (f"Content-Length {values[-1][:40].decode('latin-1')} exceeds the maximum message size of "
+                       f"{self.max_message_bytes} bytes")
         elif int(values[-1]) == 0:
             problem = "Content-Length 0: an empty message"
         if problem:
