@@ -265,6 +265,16 @@ def document_cases(ws: Workspace, folder_uri: str) -> list[Case]:
     on(past_uri, "didChange_ranges_past_the_end", past)
     twice = did_open(past_uri, "b = 2\n") + did_open(past_uri, "c = 3\n", 0)
     on(past_uri, "didOpen_twice", twice)
+    odd_texts = {
+        "one_line_of_10MB": "x = [" + "1, " * (10 * 1024 * 1024 // 3) + "]\n",
+        "nested_brackets_20000": "def h():\n    return " + "(" * 20000 + "1" + ")" * 20000 + "\n",
+        "nul_and_control_characters": "def k():\n    s = '\x00\x01\x1b[31m\x7f'\n    return s\x00\n",
+        "lone_carriage_returns": "def m():\r    a = 1\r    return a\r\rdef n():\r    pass\r",
+        "one_million_empty_lines": "\n" * 1_000_000 + "def p():\n    pass\n",
+    }
+    for label, text in odd_texts.items():
+        uri = f"{folder_uri}/{label}.py"
+        on(uri, f"document_{label}", did_open(uri, text))
     return cases
 
 

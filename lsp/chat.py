@@ -23,13 +23,16 @@ from typing import Any
 from codeassist.errors import CodeassistError, LLMNotConfigured
 from codeassist.lsp.actions import cursor_span, resolve_workspace_path
 from codeassist.lsp.cursor_context import document_language
-from codeassist.redact_file import redact_lines
+from codeassist.redact_file import line_offset, redact_lines, redact_slice
 
 MAX_TURNS = 20
 MAX_CONVERSATIONS = 100
 # Chat requests (ask, explain, docstrings) answered at once; more wait for a slot. Cheap requests
 # (status, find similar) run on their own pool and never wait behind these.
 MAX_CHAT_REQUESTS = 4
+# The editor selection sent with a question, in characters: far above what a prompt keeps of it ([context]
+# extra_tokens, ~3 characters a token), so only a selection of megabytes is cut, before it is redacted.
+MAX_SELECTION_CHARS = 400_000
 
 
 # A question waiting for a chat slot spends its own deadline: the [chat] deadline bounds the whole request
@@ -162,13 +165,24 @@ def selected_lines(text: str, rng: dict | None, position: dict | None, language:
 
 
 def selection_from(text: str, rel_path: str, start: int, end: int, language_id: str | None = None) -> Selection:
-    """Lines `start`..`end` (0-based, inclusive; clamped to the text), redacted, labelled 1-based."""
+    """Lines `start`..`end` (0-based, inclusive; clamped to the text), redacted, labelled 1-based. A selection
+    over MAX_SELECTION_CHARS is cut at the last whitespace before that many characters (never inside a
+    token, so no part of a secret is left unredacted) and ends with a note; `end_line` is where it stops."""
     lines = text.split("\n")
     start = max(0, min(start, len(lines) - 1))
     end = max(start, min(end, len(lines) - 1))
+    language = document_language(rel_path, language_id) or ""
+    first = line_offset(text, start + 1)
+    if sum(len(line) + 1 for line in lines[start:end + 1]) > MAX_SELECTION_CHARS:
+        limit = first + MAX_SELECTION_CHARS
+        cut = max(text.rfind(c, first, limit) for c in " \t\n")
+        cut = cut if cut > first else first
+        body = redact_slice(text[:cut], first, cut)  # redacted as a cut of the document up to there
+        note = f"\n… (the selection was cut at {cut - first} of its characters)"
+        return Selection(rel_path, start + 1, start + 1 + text.count("\n", first, cut), body + note, language)
     # Redacted as a cut of the whole document: a range that starts inside a key block is still a key.
     body = redact_lines(text, start + 1, end + 1)
-    return Selection(rel_path, start + 1, end + 1, body, document_language(rel_path, language_id) or "")
+    return Selection(rel_path, start + 1, end + 1, body, language)
 
 
 def source_json(source: Any, root: Path) -> dict:

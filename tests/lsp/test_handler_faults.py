@@ -176,3 +176,25 @@ def test_a_progress_token_the_client_refuses_or_never_creates_logs_no_traceback(
     raw.send(frame({"jsonrpc": "2.0", "method": "exit"}))
     assert raw.proc.wait(10) == 0
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()
+
+
+def test_a_selection_of_megabytes_is_cut_at_a_token_boundary_and_redacted():
+    """A 3 MB one-line selection (a generated file) is cut before it is redacted (redacting megabytes took
+    seconds), at whitespace so no secret is cut in half, and still redacted; the note says it was cut."""
+    from codeassist.lsp.chat import MAX_SELECTION_CHARS, selection_from
+
+    key = "AKIA" + "QWERTYUIOPASDFGH"  # an AWS access key id shape
+    text = "def f():\n    return [" + " ".join(f"'{key}', 'value{i}'," for i in range(60_000)) + "]\n"
+    selection = selection_from(text, "gen.py", 0, 2)
+    body, _, note = selection.text.rpartition("\n… (")
+    assert "selection was cut" in note and (selection.start_line, selection.end_line) == (1, 2)
+    assert MAX_SELECTION_CHARS // 2 < len(body) <= MAX_SELECTION_CHARS * 2
+    assert key not in body and key[:12] not in body
+    assert body.endswith(",")  # a whole token: the cut fell on whitespace
+
+
+def test_no_declaration_is_searched_in_megabytes_of_one_line():
+    """A 10 MB one-line document: no parse (it took seconds), no declaration; the caller's window applies."""
+    text = "x = [" + "1, " * (10 * 1024 * 1024 // 3) + "]\ny = 2\n"
+    assert actions.find_declaration(text, 0, "python") is None
+    assert actions.declaration_span(text, 1, 1, "python") == (1, 1)
