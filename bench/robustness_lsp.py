@@ -11,7 +11,7 @@ faults (hung, 500s, slow drip, malformed SSE, 5 MB answers, connection reset) on
 After each case a `codeassist/status` probe must be answered.
 
 Prints `{"rows": {row: {"count", "of", "target": 0, "details": [failing case names]}}, "cases": n,
-"cases_by_kind": {...}, "seconds": s, "settings": {...}}`. Rows:
+"cases_by_kind": {...}, "slowest_answers_s": [[s, case], ...], "seconds": s, "settings": {...}}`. Rows:
 
 - "lsp requests unanswered": expected responses that did not arrive within `UNANSWERED_S` (for model
   cases: deadline + slack + `UNANSWERED_S`); of = responses expected;
@@ -139,6 +139,7 @@ class Trial:
         self.sessions: dict[str, StdioServer] = {}
         self.rows = {key: {"count": 0, "of": 0, "target": 0, "details": []} for key in ROWS}
         self.stderr_n = 0
+        self.latencies: list[tuple[float, str]] = []  # (seconds from sending to the answer, case name)
 
     # -- sessions --------------------------------------------------------------------------------------
     def start(self, initialize: bool = True) -> StdioServer:
@@ -212,7 +213,8 @@ class Trial:
             for key in missing:
                 self.fail("request", case, f"id {key}")
         for key, n in targets.items():
-            for _, msg in server.responses.get(key, [])[n - case.expect[key]:n]:
+            for at, msg in server.responses.get(key, [])[n - case.expect[key]:n]:
+                self.latencies.append((round(at - sent_at, 2), case.name))
                 if (msg.get("error") or {}).get("code") == INTERNAL_ERROR:
                     case.internal = msg["error"].get("message", "")[:80]
         if case.deadline is not None:
@@ -318,6 +320,7 @@ def trial(workdir: Path) -> dict:
     for case in cases:
         kinds[case.row] = kinds.get(case.row, 0) + 1
     return {"rows": {ROWS[key]: row for key, row in runner.rows.items()}, "cases": len(cases), "cases_by_kind": kinds,
+            "slowest_answers_s": sorted(set(runner.latencies), reverse=True)[:8],
             "seconds": round(time.monotonic() - began, 1),
             "settings": {"unanswered_s": UNANSWERED_S, "slack_s": SLACK_S, "status_slack_s": STATUS_SLACK_S,
                          "completion_deadline_ms": COMPLETION_DEADLINE_MS, "chat_deadline_s": CHAT_DEADLINE_S}}
