@@ -60,7 +60,7 @@ def replicate(base_dir: Path, target: Path, size: int) -> None:
     shutil.rmtree(target, ignore_errors=True)
     src = Store(base_dir)
     rows = src.db.execute(
-        "SELECT f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text"
+        "SELECT f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.language, chunk_text(c.text)"
         " FROM chunks c JOIN files f ON f.id = c.file_id ORDER BY f.path, c.start_line").fetchall()
     src.close()
     by_file: dict[tuple[str, str], list] = {}

@@ -30,6 +30,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(
 from registry_corpora import CACHE  # noqa: E402
 
 from codeassist.indexer import embedding_view  # noqa: E402
+from codeassist.indexer.chunk_text import unpack_text  # noqa: E402
 from codeassist.indexer.embedders import make_embedder  # noqa: E402
 
 # MiniLM-L6: per token and layer, Q/K/V/O (4 d^2) and the feed-forward (8 d^2) multiply-adds.
@@ -40,7 +41,8 @@ def sample_chunks(n: int) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for db_path in sorted((CACHE / "retrieval").glob("*-index-nl/index.db")):
         db = sqlite3.connect(db_path)
-        rows += db.execute("SELECT f.path, c.symbol, c.kind, c.text, c.header FROM chunks c"
+        db.create_function("chunk_text", 1, unpack_text)  # stored deflated since migration 7
+        rows += db.execute("SELECT f.path, c.symbol, c.kind, chunk_text(c.text), c.header FROM chunks c"
                            " JOIN files f ON f.id = c.file_id ORDER BY c.id").fetchall()
         db.close()
     if not rows:

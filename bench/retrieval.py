@@ -9,6 +9,8 @@ prints MRR@10 and recall@5 for:
     hybrid-rrf                             reciprocal rank fusion instead of score-normalised fusion
     -adaptive, -exact, -roles, -second     hybrid without one step of ranking.py
     +graph                                 hybrid with the symbol-graph prior switched (on if off)
+    candidates-50                          each retriever's list 50 deep before fusion (before: 150)
+    +query-words, dense+query-words        the query embedded with identifiers split into words
     baseline                               RRF and none of the steps (the ranking before issue 13)
     -stemming                              FTS rebuilt without stemming (lexical and hybrid)
     code-view                              the previous embedding view (raw body, 256 word pieces)
@@ -147,6 +149,9 @@ def corpus_report(corpus: Corpus, args) -> dict:
         "-roles": ("hybrid", replace(default, role_prior=False)),
         "-second": ("hybrid", replace(default, second_stage=False)),
         "+graph": ("hybrid", replace(default, graph_prior=not default.graph_prior)),
+        "candidates-50": ("hybrid", replace(default, candidates=50)),
+        "+query-words": ("hybrid", replace(default, query_words=True)),
+        "dense+query-words": ("dense", replace(default, query_words=True)),
         "baseline": ("hybrid", OFF),
     }
     if args.tune:
@@ -158,6 +163,8 @@ def corpus_report(corpus: Corpus, args) -> dict:
                     configs[f"tune dw={dw} roles={roles} nw={nw}"] = ("hybrid", replace(
                         default, dense_weight=dw, name_overlap_weight=nw,
                         role_factors=strong if roles == "strong" else mild))
+        for depth in (50, 100, 150, 200):
+            configs[f"tune candidates={depth}"] = ("hybrid", replace(default, candidates=depth))
     results = run_configs(tree, directory, queries, configs)
     lexical.set_stemming(False)
     try:
@@ -200,7 +207,14 @@ def summary(reports: list[dict]) -> dict:
     asked = sum(q["n"] for _, q in questions_ranks if q)
     top5 = sum(q["recall@5"] * q["n"] for _, q in questions_ranks if q)
     outside = sum(rep["results"]["hybrid"].get("symbol", {}).get("outside_top3", 0) for rep in reports)
-    return {"held_out": checks, "questions": asked, "questions_top5": round(top5 / max(1, asked), 4),
+    def top5_of(half: str) -> tuple[int, int]:
+        got = [rep["results"]["hybrid"].get("question") for rep in reports if rep["half"] == half]
+        return (round(sum(q["recall@5"] * q["n"] for q in got if q)), sum(q["n"] for q in got if q))
+
+    return {"tuned_on": [rep["corpus"] for rep in reports if rep["half"] == "tune"],
+            "held_out": checks, "questions": asked, "questions_top5": round(top5 / max(1, asked), 4),
+            "questions_top5_held_out": "{} of {}".format(*top5_of("report")),
+            "questions_top5_tune": "{} of {}".format(*top5_of("tune")),
             "symbol_queries_outside_top3": outside}
 
 

@@ -54,6 +54,11 @@ CORPORA = (
     Corpus("attrs", "pypi:attrs==23.2.0", "python", "tune"),
     Corpus("gin", "deb:golang-github-gin-gonic-gin-dev", "go", "tune"),
     Corpus("ky", "npm:ky@1.7.2", "javascript", "tune"),
+    # Added in the second round of issue 13 to make the choices less dependent on four packages.
+    Corpus("rich", "pypi:rich==13.7.1", "python", "tune"),
+    Corpus("scrapy", "pypi:scrapy==2.11.2", "python", "tune"),
+    Corpus("mux", "deb:golang-github-gorilla-mux-dev", "go", "tune"),
+    Corpus("urfave-cli", "deb:golang-github-urfave-cli-dev", "go", "tune"),
     Corpus("httpx", "pypi:httpx==0.27.0", "python", "report"),
     Corpus("requests", "pypi:requests==2.32.3", "python", "report"),
     Corpus("logrus", "deb:golang-github-sirupsen-logrus-dev", "go", "report", "sirupsen/logrus"),

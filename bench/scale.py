@@ -134,7 +134,7 @@ def section_embed(texts_count: int) -> dict:
     from codeassist.indexer.store import Store
 
     store = Store(CACHE / "source-index")
-    rows = store.db.execute("SELECT f.path, c.symbol, c.kind, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
+    rows = store.db.execute("SELECT f.path, c.symbol, c.kind, chunk_text(c.text) FROM chunks c JOIN files f ON f.id = c.file_id"
                             " ORDER BY c.id").fetchall()
     store.close()
     step = max(1, len(rows) // texts_count)
@@ -201,7 +201,7 @@ def base_vectors() -> None:
         from codeassist.indexer.store import Store
 
         store = Store(CACHE / "source-index")
-        rows = store.db.execute("SELECT f.path, c.symbol, c.kind, c.text FROM chunks c JOIN files f"
+        rows = store.db.execute("SELECT f.path, c.symbol, c.kind, chunk_text(c.text) FROM chunks c JOIN files f"
                                 " ON f.id = c.file_id").fetchall()[::7][:3000]
         store.close()
         vectors = make_embedder("local").embed_documents([document_text(*r) for r in rows])

@@ -67,7 +67,7 @@ def replicate(base_dir: Path, target: Path, size: int, seed: int = 7) -> None:
     model = src.get_meta("embedding_model")
     dim = int(src.get_meta("embedding_dimension"))
     rows = src.db.execute(
-        "SELECT f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, e.vector"
+        "SELECT f.path, f.language, c.start_line, c.end_line, c.kind, c.symbol, c.language, chunk_text(c.text), e.vector"
         " FROM chunks c JOIN files f ON f.id = c.file_id JOIN embeddings e ON e.text_hash = c.text_hash"
         " AND e.model_id = ? ORDER BY f.path, c.start_line", (model,)).fetchall()
     src.close()
@@ -125,6 +125,39 @@ def measure(root: Path, index_dir: Path, queries: list[str]) -> dict:
             "embed_share_of_p50": round(percentile(embeds, 50) / p50, 3)}
 
 
+def depth_cost(root: Path, index_dir: Path, queries: list[str]) -> dict:
+    """p50 of a hybrid search without the query embedding (memoised), each retriever's list 150 deep
+    (the default since issue 13's second round) vs 50 deep, alternating query by query in one process."""
+    from dataclasses import replace
+
+    with open_index(root, index_dir) as index:
+        index.search("warm up the model and the caches", k=10)
+        inner, memo = index._dense.embedder, {}
+
+        class Memo:
+            model_id, dimension = inner.model_id, inner.dimension
+
+            def embed_query(self, text):
+                return memo.setdefault(text, inner.embed_query(text))
+
+        index._dense.embedder = Memo()
+        for text in queries:
+            index.search(text, k=10)
+        default = index.ranking
+        times: dict[int, list[float]] = {150: [], 50: []}
+        for text in queries:
+            for depth in times:
+                index.ranking = replace(default, candidates=depth)
+                start = time.perf_counter()
+                index.search(text, k=10)
+                times[depth].append((time.perf_counter() - start) * 1000)
+        index.ranking = default
+    p50 = {depth: percentile(values, 50) for depth, values in times.items()}
+    return {"candidates_150_p50_ms_without_embedding": round(p50[150], 2),
+            "candidates_50_p50_ms_without_embedding": round(p50[50], 2),
+            "ratio_150_over_50": round(p50[150] / p50[50], 2)}
+
+
 def cold_cli(root: Path, index_dir: Path, runs: int = 5) -> dict:
     def wall(cmd: list[str]) -> float:
         start = time.perf_counter()
@@ -161,6 +194,7 @@ def main() -> None:
         target = CACHE / f"search-{size}"
         replicate(base_dir, target, size)
         results.append(measure(corpus, target, queries))
+        results[-1]["ranking_depth"] = depth_cost(corpus, target, queries)
     big = results[-1]
     print(json.dumps({
         "benchmark": "search",

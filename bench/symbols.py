@@ -140,8 +140,8 @@ def replicate(index_dir: Path, target_chunks: int) -> dict:
                 db.execute("INSERT INTO imports(file_id, line, module, name, alias)"
                            " SELECT ?, line, module, name, alias FROM imports WHERE file_id = ?", (new, fid))
                 # A file's chunk ids are consecutive (one insert run): the copy's are shifted by one offset.
-                db.execute("INSERT OR IGNORE INTO symbol_refs(file_id, chunk_id, name, line)"
-                           " SELECT ?, CASE chunk_id WHEN 0 THEN 0 ELSE chunk_id + ? END, name, line"
+                db.execute("INSERT OR IGNORE INTO symbol_refs(file_id, chunk_id, name_id, line)"
+                           " SELECT ?, CASE chunk_id WHEN 0 THEN 0 ELSE chunk_id + ? END, name_id, line"
                            " FROM symbol_refs WHERE file_id = ?", (new, first_new - first_old, fid))
     counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
               for table in ("files", "chunks", "definitions", "imports", "symbol_refs")}
@@ -155,7 +155,8 @@ def section_lookup(index_dir: Path, root: Path, target_chunks: int, queries: int
     with open_index(root, index_dir) as index:
         store = index._store
         rows = store.db.execute(
-            "SELECT r.name, f.path FROM symbol_refs r JOIN files f ON f.id = r.file_id"
+            "SELECT n.name, f.path FROM symbol_refs r JOIN symbol_names n ON n.id = r.name_id"
+            " JOIN files f ON f.id = r.file_id"
             " WHERE r.chunk_id != 0").fetchall()
         sample = rng.sample(rows, min(queries, len(rows)))
         started = time.perf_counter()

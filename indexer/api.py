@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.indexer.embed_stage import VECTORS_NAME
+from codeassist.indexer.embedding_view import split_words
 from codeassist.indexer.errors import CodeassistError, IndexNotFound, RootNotFound
 from codeassist.indexer.graph_api import GraphMixin
 from codeassist.indexer.model import Hit
@@ -43,8 +44,8 @@ from codeassist.indexer.store import DB_NAME, Store, resolve_index_dir
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "lexical", "dense")
-# Candidates fetched from each retriever before fusion; with filters, more (filtered afterwards).
-CANDIDATES = 50
+# Candidates fetched from each retriever before fusion: `RankingOptions.candidates` (150); with filters,
+# at least FILTERED_CANDIDATES (filtered afterwards).
 FILTERED_CANDIDATES = 400
 MAX_K = 1000
 MAX_QUERY_CHARS = 4000
@@ -238,7 +239,7 @@ class Index(GraphMixin):
         if k <= 0 or not query.strip():
             return SearchResults([], coverage, mode)
         filters = Filters.make(lang=lang, kind=kind, path=path, repo=repo, exclude=exclude)
-        n = max(CANDIDATES, k * 3)
+        n = max(self.ranking.candidates, k * 3)
         if filters.active or exclude_ranges:
             n = max(n, FILTERED_CANDIDATES)
         shape = query_shape(query)
@@ -246,7 +247,8 @@ class Index(GraphMixin):
         # releases it) ranks: a hybrid query costs about the slower of the two, not their sum.
         embedding = None
         if mode in ("hybrid", "dense") and coverage.dense:
-            embedding = _query_pool().submit(self._dense.embedder.embed_query, query)
+            text = split_words(query) or query if self.ranking.query_words else query
+            embedding = _query_pool().submit(self._dense.embedder.embed_query, text)
         lexical: list[tuple[int, float]] = []
         with self._lock:
             if mode in ("hybrid", "lexical"):
@@ -256,7 +258,7 @@ class Index(GraphMixin):
         dense = self._dense_scored(embedding.result(), n) if embedding is not None else []
         scores, found_by = fuse(lexical, dense, shape, self.ranking)
         with self._lock:
-            rows = self._store.chunk_rows(list(scores))
+            rows = self._store.chunk_rows(list(scores), with_text=False)
         infos = {}
         for cid, row in rows.items():
             if not filters.accepts(row.path, row.language, row.kind, row.repo):
@@ -273,8 +275,15 @@ class Index(GraphMixin):
             with self._lock:
                 references = self._store.reference_counts(names)
         ranked = rank(scores, infos, shape, self.ranking, include_roles=spared, references=references)
-        hits = [_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked]
-        return SearchResults(dedupe_and_cap(hits, k, max_per_file), coverage, mode)
+        # Hits are built lazily: dedupe_and_cap stops at k, and the candidate lists are 150 deep.
+        hits = dedupe_and_cap((_hit(rows[cid], score, found_by.get(cid, [])) for cid, score in ranked), k,
+                              max_per_file)
+        with self._lock:
+            texts = self._store.chunk_rows([hit.chunk_id for hit in hits])
+        hits = [hit for hit in hits if hit.chunk_id in texts]  # a re-index may have replaced one meanwhile
+        for hit in hits:
+            hit.text = texts[hit.chunk_id].text
+        return SearchResults(hits, coverage, mode)
 
     def _counts(self) -> tuple[int, str | None, int]:
         """(chunks, embedding model, embedded chunks), recomputed only after a write to the database."""
@@ -322,7 +331,8 @@ class Index(GraphMixin):
             with self._lock:
                 store = self._store
                 dim = int(store.get_meta("embedding_dimension") or dense.embedder.dimension)
-                dense.index = sync_vectors(store, path, model_id, dim)
+                same_db = dense.generation == self._generation  # chunk ids are only reused by a rebuild
+                dense.index = sync_vectors(store, path, model_id, dim, dense.index if same_db else None)
                 dense.generation = self._generation
             dense.mtime_ns = mtime
         return True

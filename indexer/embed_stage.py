@@ -91,8 +91,8 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
                 report.newly_embedded += len(batch)
                 tick("embed", done, total)
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-                    vectors.save(target / VECTORS_NAME)
+                    vectors.save(target / VECTORS_NAME, cache_backed=True)
                     last_save = time.monotonic()
     finally:
-        vectors.save(target / VECTORS_NAME)
+        vectors.save(target / VECTORS_NAME, cache_backed=True)
         report.embedded = store.embedded_count(model_id)

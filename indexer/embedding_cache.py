@@ -35,6 +35,17 @@ def decode_vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.int8, offset=_SCALE.itemsize).astype(np.float32) * scale
 
 
+def decode_vectors(blobs: Sequence[bytes]) -> np.ndarray:
+    """The float32 rows (n, d) of n cached blobs of one dimension, decoded at once (a vector index of
+    50k chunks is read back from the cache on open: one pass of numpy, not 50k small ones)."""
+    width = len(blobs[0]) if blobs else 0
+    if any(len(blob) != width for blob in blobs):
+        raise ValueError("cached vectors of different dimensions cannot form one matrix")
+    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), width)
+    scales = raw[:, : _SCALE.itemsize].copy().view(_SCALE)
+    return raw[:, _SCALE.itemsize :].view(np.int8).astype(np.float32) * scales
+
+
 def int8_from_fp32_blob(blob: bytes | None) -> bytes | None:
     """SQL function for migration 3: a float32 blob (the cache's format before it) re-encoded."""
     return None if blob is None else encode_vector(np.frombuffer(blob, dtype=np.float32))
@@ -99,7 +110,7 @@ class EmbeddingCacheMixin:
                     piece = part[sub : sub + 500]
                     marks = ",".join("?" * len(piece))
                     rows += self.db.execute(
-                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, c.text, e.vector, c.header FROM chunks c"
+                        "SELECT c.id, c.text_hash, f.path, c.symbol, c.kind, chunk_text(c.text), e.vector, c.header FROM chunks c"
                         " JOIN files f ON f.id = c.file_id LEFT JOIN embeddings e"
                         " ON e.text_hash = c.text_hash AND e.model_id = ?"
                         f" WHERE c.id IN ({marks}) ORDER BY c.id",
@@ -133,8 +144,7 @@ class EmbeddingCacheMixin:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.vstack([decode_vector(r[1]) for r in rows])
-        return ids_arr, vectors
+        return ids_arr, decode_vectors([r[1] for r in rows])
 
     def all_chunk_ids(self) -> np.ndarray:
         rows = self.db.execute("SELECT id FROM chunks").fetchall()

@@ -38,9 +38,24 @@ EXACT_TOP = 3
 class RankingOptions:
     """Switches and weights of the ranking. The weights were chosen on the tuning half of bench/retrieval.py
     (flask, attrs: dense 0.3-0.6 x name overlap 0-0.3 x mild/strong role factors; the best mean of
-    docstring and hand-written-question MRR@10); the held-out corpora never saw them."""
+    docstring and hand-written-question MRR@10); the held-out corpora never saw them.
+
+    Second round (issue 13), on the eight tuning corpora flask, attrs, gin, ky, rich, scrapy, gorilla/mux,
+    urfave/cli (held out: httpx, requests, logrus, cobra), same criterion:
+
+    - `candidates`: how deep each retriever's list is before fusion. 150 (was 50): mean docstring MRR@10
+      0.559 -> 0.568, hand-written questions 0.706 -> 0.734 (100: 0.567 / 0.715; 200: 0.566 / 0.727).
+      The gain is mostly the normalisation: min-max over a 50-deep cosine list pins the 50th hit at 0,
+      so a chunk both retrievers found at middling ranks lost its dense share. dense_weight 0.3/0.4/0.5
+      and name_overlap_weight 0.2/0.3/0.4 were re-checked at 150 and stay.
+    - `query_words`: embed the query with identifiers split into words, as chunks are (`embedding_view`).
+      Dense alone gains (docstring MRR@10 0.515 -> 0.535, exact-symbol queries 0.97 -> 0.99), hybrid
+      loses a little (0.568 -> 0.563), so it is off; bench/retrieval.py reports it as an ablation.
+    """
 
     fusion: str = "weighted"  # "weighted" | "rrf"
+    candidates: int = 150  # each retriever's list depth before fusion (more with filters, see api.py)
+    query_words: bool = False  # dense query with identifiers split into words
     dense_weight: float = 0.4  # weight of the dense list for a natural-language query (lexical: 1 - it)
     adaptive_weights: bool = True  # identifier-like queries use `identifier_dense_weight`
     identifier_dense_weight: float = 0.3

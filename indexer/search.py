@@ -9,7 +9,7 @@ alternative to score-normalised fusion.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,8 +36,9 @@ def reciprocal_rank_fusion(
     return [(i, scores[i], found_by[i]) for i in order]
 
 
-def dedupe_and_cap(hits: Sequence[Hit], k: int, max_per_file: int | None) -> list[Hit]:
-    """Keep the best of overlapping ranges in one file and at most `max_per_file` hits per file."""
+def dedupe_and_cap(hits: Iterable[Hit], k: int, max_per_file: int | None) -> list[Hit]:
+    """Keep the best of overlapping ranges in one file and at most `max_per_file` hits per file; reads
+    `hits` (best first) only until k are kept."""
     kept: list[Hit] = []
     per_file: dict[tuple[str, str], list[Hit]] = {}
     for hit in hits:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeassist.indexer.chunk_text import pack_text
 from codeassist.indexer.embedding_cache import (
     EMBED_PAGE,
     EmbeddingCacheMixin,
@@ -39,7 +40,7 @@ from codeassist.indexer.lexical import (
 )
 from codeassist.indexer.model import Chunk
 from codeassist.indexer.store_connection import connect, database_error
-from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS
+from codeassist.indexer.store_schema import FTS_VERSION, MIGRATIONS, VACUUM_AFTER
 from codeassist.indexer.symbol_store import SymbolStoreMixin
 
 __all__ = ["DB_NAME", "EMBED_PAGE", "ChunkRow", "FileState", "PendingChunk", "Store", "content_hash",
@@ -79,7 +80,7 @@ class ChunkRow:
     header: str = ""
 
 
-_CHUNK_COLUMNS = ("c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, c.text, c.text_hash,"
+_CHUNK_COLUMNS = ("c.id, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.language, chunk_text(c.text), c.text_hash,"
                   " f.repo, c.header")
 
 
@@ -123,6 +124,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
         try:
             self.db = connect(self.path, readonly=self.readonly)
             self.db.create_function("codeassist_int8", 1, int8_from_fp32_blob, deterministic=True)
+            self.db.create_function("codeassist_pack_text", 1, pack_text, deterministic=True)
             if not self.readonly:
                 self._migrate()
             self._check_fts_version(self.readonly)
@@ -147,6 +149,9 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
                         self.set_meta("fts_version", _fts_version())
         finally:
             self.db.execute("PRAGMA foreign_keys=ON")
+        if 0 < version < VACUUM_AFTER:
+            # An existing index that the footprint migration rewrote: give the freed pages back to the disk.
+            self.db.execute("VACUUM")
 
     def _check_fts_version(self, readonly: bool) -> None:
         if readonly or self.get_meta("fts_version") == _fts_version():
@@ -154,7 +159,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
         with self.transaction():
             self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')")
             rows = self.db.execute(
-                "SELECT c.id, c.symbol, f.path, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
+                "SELECT c.id, c.symbol, f.path, chunk_text(c.text) FROM chunks c JOIN files f ON f.id = c.file_id"
             )
             self.db.executemany(
                 "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?, ?, ?, ?)",
@@ -243,7 +248,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
                     "INSERT INTO chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash,"
                     " header) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (file_id, chunk.start_line, chunk.end_line, chunk.kind, chunk.symbol, chunk.language,
-                     chunk.text, text_hash(chunk.text), chunk.header),
+                     pack_text(chunk.text), text_hash(chunk.text), chunk.header),
                 )
                 ids.append(cur.lastrowid)
                 self.db.execute(
@@ -254,7 +259,7 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
 
     def _delete_chunks_of(self, file_id: int) -> list[int]:
         rows = self.db.execute(
-            "SELECT c.id, c.symbol, f.path, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
+            "SELECT c.id, c.symbol, f.path, chunk_text(c.text) FROM chunks c JOIN files f ON f.id = c.file_id"
             " WHERE c.file_id = ?",
             (file_id,),
         ).fetchall()
@@ -277,14 +282,17 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
                     removed += 1
         return removed
 
-    def chunk_rows(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+    def chunk_rows(self, ids: Sequence[int], *, with_text: bool = True) -> dict[int, ChunkRow]:
+        """id -> row of these chunks. `with_text` False leaves `text` empty: a search ranks a hundred
+        candidates by their other columns and inflates (chunk_text.py) only the texts of its hits."""
         out: dict[int, ChunkRow] = {}
         ids = list(ids)
+        columns = _CHUNK_COLUMNS if with_text else _CHUNK_COLUMNS.replace("chunk_text(c.text)", "''")
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
             rows = self.db.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
+                f"SELECT {columns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})",
                 part,
             )
             for row in rows:
@@ -341,7 +349,8 @@ class Store(EmbeddingCacheMixin, SymbolStoreMixin):
         counts: dict[str, int] = {}
         for name in dict.fromkeys(n for n in names if n):
             counts[name] = self.db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM symbol_refs WHERE name = ? LIMIT ?)", (name, cap)).fetchone()[0]
+                "SELECT count(*) FROM (SELECT 1 FROM symbol_names n JOIN symbol_refs r ON r.name_id = n.id"
+                " WHERE n.name = ? LIMIT ?)", (name, cap)).fetchone()[0]
         return counts
 
     def document_frequencies(self, words: Sequence[str]) -> dict[str, int]:

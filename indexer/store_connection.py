@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from codeassist.indexer.chunk_text import unpack_text
 from codeassist.indexer.errors import CodeassistError, IndexCorrupt, IndexReadOnly, storage_error
 
 
@@ -35,6 +36,8 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
         db.index_path = path
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA busy_timeout=30000")
+    # Chunk text is stored deflated (chunk_text.py): every query reads it through this one function.
+    db.create_function("chunk_text", 1, unpack_text, deterministic=True)
     return db
 
 

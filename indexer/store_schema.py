@@ -5,7 +5,8 @@ Tables
     files(repo, path, size, mtime_ns, content_hash, language, status)   one row per indexed file;
         unique by (repo, path); `repo` is "" in a single-repository index
     repos(name, root)   the repositories of a multi-repository index (name = the short name on hits)
-    chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash, header)
+    chunks(file_id, start_line, end_line, kind, symbol, language, text, text_hash, header)   `text` is
+        stored deflated (migration 7, chunk_text.py): read it as chunk_text(text)
     chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; stemmed code-aware tokens
         (lexical.py; a change of the token rules refills it on open)
     embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded;
@@ -13,7 +14,8 @@ Tables
     meta(key, value)
     definitions(file_id, name, kind, symbol, start_line, end_line, signature, doc)   the symbol graph
     imports(file_id, line, module, name, alias)   (see symbol_store.py)
-    symbol_refs(file_id, chunk_id, name, line)   identifiers each chunk uses
+    symbol_refs(file_id, chunk_id, name_id, line)   identifiers each chunk uses (migration 7: interned
+        in symbol_names(id, name))
     symbol_files(file_id, version)   which extraction version a file's symbol rows come from
     skipped_files(repo, path, size, mtime_ns, reason)   files listed but skipped for their content
         (binary, minified, too_large...), so they are neither re-read nor reported stale (skipped_files.py)
@@ -175,3 +177,32 @@ MIGRATIONS.append(
     ALTER TABLE chunks ADD COLUMN header TEXT NOT NULL DEFAULT ''
     """
 )
+
+# Issue 13's disk footprint, after the int8 cache (bench/index_size.py measures each part):
+# - chunk text deflated (chunk_text.py; read through the SQL function chunk_text()): about half the bytes;
+# - the references' identifiers interned in symbol_names, so a reference row is four integers, and no
+#   index by chunk (a chunk's references are found through its file: the primary key leads with it);
+# - no index of chunks by text hash (no query looks chunks up by hash: the cache is looked up by it).
+# Rows are rewritten in place (nothing is re-embedded or re-extracted); `Store._migrate` VACUUMs after it.
+MIGRATIONS.append(
+    """
+    UPDATE chunks SET text = codeassist_pack_text(text) WHERE typeof(text) = 'text';
+    DROP INDEX IF EXISTS chunks_by_hash;
+    CREATE TABLE symbol_names(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    INSERT INTO symbol_names(name) SELECT DISTINCT name FROM symbol_refs ORDER BY name;
+    CREATE TABLE symbol_refs_v2(
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        chunk_id INTEGER NOT NULL,  -- 0: a line no chunk covers
+        name_id INTEGER NOT NULL,  -- symbol_names.id
+        line INTEGER NOT NULL,
+        PRIMARY KEY(file_id, chunk_id, name_id)
+    ) WITHOUT ROWID;
+    INSERT INTO symbol_refs_v2(file_id, chunk_id, name_id, line)
+        SELECT r.file_id, r.chunk_id, n.id, r.line FROM symbol_refs r JOIN symbol_names n ON n.name = r.name;
+    DROP TABLE symbol_refs;
+    ALTER TABLE symbol_refs_v2 RENAME TO symbol_refs;
+    CREATE INDEX symbol_refs_by_name ON symbol_refs(name_id)
+    """
+)
+# The first migration that shrinks the file: an index migrated to it is VACUUMed once (see Store._migrate).
+VACUUM_AFTER = len(MIGRATIONS)

@@ -2,8 +2,8 @@
 queries the `Index` graph methods are built on. A mixin of `Store` (same connection, same transaction:
 a file's chunks and its symbols change together or not at all).
 
-Tables (see `store_schema.py`): definitions, imports, symbol_refs (identifier, line, chunk), and
-symbol_files (which extraction version produced a file's rows).
+Tables (see `store_schema.py`): definitions, imports, symbol_refs (identifier id, line, chunk),
+symbol_names (the interned identifiers) and symbol_files (which extraction version produced a file's rows).
 """
 
 from __future__ import annotations
@@ -57,8 +57,14 @@ class SymbolStoreMixin:
                 [(file_id, i.line, i.module, i.name, i.alias) for i in symbols.imports],
             )
         self.db.execute("DELETE FROM symbol_refs WHERE file_id = ?", (file_id,))
-        self.db.executemany("INSERT INTO symbol_refs(file_id, chunk_id, name, line) VALUES (?, ?, ?, ?)",
-                            [(file_id, *ref) for ref in _refs_by_chunk(symbols.references, chunk_spans)])
+        refs = _refs_by_chunk(symbols.references, chunk_spans)
+        # Identifiers are interned (symbol_names): a reference row is four integers.
+        self.db.executemany("INSERT OR IGNORE INTO symbol_names(name) VALUES (?)",
+                            [(name,) for name in dict.fromkeys(ref[1] for ref in refs)])
+        self.db.executemany(
+            "INSERT INTO symbol_refs(file_id, chunk_id, name_id, line)"
+            " SELECT ?, ?, id, ? FROM symbol_names WHERE name = ?",
+            [(file_id, chunk_id, line, name) for chunk_id, name, line in refs])
         self.db.execute("INSERT OR REPLACE INTO symbol_files(file_id, version) VALUES (?, ?)",
                         (file_id, SYMBOLS_VERSION))
 
@@ -128,13 +134,16 @@ class SymbolStoreMixin:
         """(name, path, line, symbol of the chunk, chunk id) of at most `limit` uses of `name`, in
         path/line order (the first `limit` in index order are sorted: bounded for a name used 100k times)."""
         rows = self.db.execute(
-            "SELECT r.name, f.path, r.line, coalesce(c.symbol, ''), nullif(r.chunk_id, 0) FROM symbol_refs r"
-            " JOIN files f ON f.id = r.file_id LEFT JOIN chunks c ON c.id = r.chunk_id"
-            " WHERE r.name = ? LIMIT ?", (name, limit)).fetchall()
+            "SELECT n.name, f.path, r.line, coalesce(c.symbol, ''), nullif(r.chunk_id, 0) FROM symbol_names n"
+            " JOIN symbol_refs r ON r.name_id = n.id JOIN files f ON f.id = r.file_id"
+            " LEFT JOIN chunks c ON c.id = r.chunk_id WHERE n.name = ? LIMIT ?", (name, limit)).fetchall()
         return sorted(rows, key=lambda row: (row[1], row[2]))
 
     def chunk_reference_names(self, chunk_id: int) -> list[str]:
-        rows = self.db.execute("SELECT name FROM symbol_refs WHERE chunk_id = ? ORDER BY line, name", (chunk_id,))
+        # The references are keyed by (file, chunk): the chunk's file leads the lookup (no index by chunk).
+        rows = self.db.execute(
+            "SELECT n.name FROM chunks c JOIN symbol_refs r ON r.file_id = c.file_id AND r.chunk_id = c.id"
+            " JOIN symbol_names n ON n.id = r.name_id WHERE c.id = ? ORDER BY r.line, n.name", (chunk_id,))
         return list(dict.fromkeys(r[0] for r in rows))
 
     def definition_names_like(self, pattern: str, limit: int, kind: str | None = None) -> list[tuple[int, str]]:
@@ -163,7 +172,7 @@ class SymbolStoreMixin:
     def go_modules(self) -> dict[str, str]:
         """Go module path -> the folder of its go.mod (from the indexed go.mod files' first chunk)."""
         rows = self.db.execute(
-            "SELECT f.path, c.text FROM files f JOIN chunks c ON c.file_id = f.id"
+            "SELECT f.path, chunk_text(c.text) FROM files f JOIN chunks c ON c.file_id = f.id"
             " WHERE (f.path = 'go.mod' OR f.path LIKE '%/go.mod') AND c.start_line = 1 LIMIT 1000")
         out: dict[str, str] = {}
         for path, text in rows:

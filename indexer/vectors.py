@@ -6,7 +6,9 @@ Vectors are L2-normalized, so inner product is cosine similarity. Two layouts, c
   the bytes of ``IndexFlatIP``; a cosine changes by < 1e-3, which bench/retrieval.py shows changes no
   ranking it measures). Used below ``HNSW_THRESHOLD`` live vectors. A file saved with the older
   ``IndexFlatIP`` still loads and works.
-* ``hnsw`` — ``IndexIDMap2(IndexHNSWFlat(d, M, METRIC_INNER_PRODUCT))``: approximate search.
+* ``hnsw`` — ``IndexIDMap2(IndexHNSWSQ(d, fp16, M, METRIC_INNER_PRODUCT))``: approximate search over
+  float16 vectors (920 bytes a vector with its graph at dim 384, 1,690 with float32 storage: issue 13's
+  footprint; a file saved with ``IndexHNSWFlat`` still loads and works).
   The index switches to HNSW when an ``add`` takes it to the threshold, and back to flat when
   removals take it below half of it (hysteresis: no flapping around the threshold).
 * ``ivf`` — ``IndexIDMap2(IndexIVFScalarQuantizer(d, nlist, 8 bit, METRIC_INNER_PRODUCT))``: from
@@ -37,7 +39,9 @@ removes for real.
 File format (`vector_file.py`; one file, written atomically: temp file in the same folder, fsync, ``os.replace``):
 ``MAGIC``, an 8-byte little-endian header length, a JSON header (format version, model id,
 dimension, live count, layout, payload size and CRC-32), then ``faiss.serialize_index`` bytes.
-No pickle. ``load`` refuses a missing, truncated or damaged file, another format version, and a
+No pickle. The embed stage saves ``cache_backed``: a flat index then writes its header and an empty
+index (the int8 embedding cache in SQLite is the vectors' only copy on disk; `vector_sync` refills FAISS
+from it on open). ``load`` refuses a missing, truncated or damaged file, another format version, and a
 file made by another model or with another dimension, raising ``VectorIndexUnusable``; the caller
 then rebuilds the index from the embedding cache.
 
@@ -141,7 +145,8 @@ class VectorIndex:
             inner.train(np.ascontiguousarray(sample))
             inner.nprobe = self.nprobe
         elif kind == "hnsw":
-            inner = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner = faiss.IndexHNSWSQ(self.dimension, faiss.ScalarQuantizer.QT_fp16, HNSW_M,
+                                      faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             inner.hnsw.efSearch = self.ef_search
         else:
@@ -290,8 +295,13 @@ class VectorIndex:
         if len(positions) == 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         storage = faiss.downcast_index(faiss.downcast_index(self._index.index).storage)
-        stored = faiss.rev_swig_ptr(storage.get_xb(), self._index.ntotal * self.dimension)
-        scores = stored.reshape(-1, self.dimension)[positions] @ query
+        if isinstance(storage, faiss.IndexFlat):  # an HNSW file saved before issue 13: float32 storage
+            stored = faiss.rev_swig_ptr(storage.get_xb(), self._index.ntotal * self.dimension)
+            candidates = stored.reshape(-1, self.dimension)[positions]
+        else:  # float16 codes: decode only the allowed rows
+            codes = faiss.rev_swig_ptr(storage.codes.data(), self._index.ntotal * storage.code_size)
+            candidates = storage.sa_decode(np.ascontiguousarray(codes.reshape(-1, storage.code_size)[positions]))
+        scores = candidates @ query
         k = min(k, len(positions))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(positions) else np.arange(len(positions))
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -310,17 +320,26 @@ class VectorIndex:
             out.append(self._index.reconstruct(int(chunk_id)))
         return np.array(out, dtype=np.float32).reshape(-1, self.dimension)
 
+    def copy(self) -> VectorIndex:
+        """An independent copy (FAISS's clone_index): update it while searches use the original."""
+        other = VectorIndex(self.dimension, self.model_id, hnsw_threshold=self.hnsw_threshold,
+                            ef_search=self.ef_search, ivf_threshold=self.ivf_threshold, nprobe=self.nprobe)
+        other._index = faiss.clone_index(self._index)
+        other._kind, other._tombstones = self._kind, self._tombstones
+        return other
+
     # -- persistence -----------------------------------------------------------------------
 
-    def _header(self, payload: np.ndarray) -> dict[str, Any]:
+    def _header(self, payload: np.ndarray, stored: int, vectors: str) -> dict[str, Any]:
         return {
             "format": "codeassist-faiss",
             "version": FORMAT_VERSION,
             "model_id": self.model_id,
             "dimension": self.dimension,
             "count": len(self),
-            "stored": int(self._index.ntotal),
-            "tombstones": self._tombstones,
+            "stored": stored,
+            "vectors": vectors,  # "file": in the payload; "embedding-cache": only in the index's cache
+            "tombstones": self._tombstones if stored else 0,
             "kind": self._kind,
             "hnsw": {"M": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": self.ef_search},
             "hnsw_threshold": self.hnsw_threshold,
@@ -329,13 +348,24 @@ class VectorIndex:
             "crc32": zlib.crc32(memoryview(payload)),
         }
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, cache_backed: bool = False) -> None:
         """Write the index to ``path`` atomically (a crash leaves the old file or the new one).
+
+        ``cache_backed``: the index database's embedding cache holds every vector of this index (the
+        embed stage's case). The flat layout then writes its header and no vectors (no second copy
+        on disk: issue 13); `load` gives an empty index and `vector_sync.sync_vectors` refills it from
+        the cache, exact up to the cache's int8 codes. HNSW and IVF keep their payload (a graph or
+        trained lists are not rebuilt on every open).
 
         Raises IndexStorageError (disk full, permissions, a folder in the way) after removing its
         temporary file; the previous file at ``path`` is then untouched, and the message says so."""
-        payload = faiss.serialize_index(self._index)
-        write_vector_file(Path(path), self._header(payload), payload)
+        if cache_backed and self._kind == "flat":
+            payload = faiss.serialize_index(self._new_index("flat"))
+            header = self._header(payload, 0, "embedding-cache")
+        else:
+            payload = faiss.serialize_index(self._index)
+            header = self._header(payload, int(self._index.ntotal), "file")
+        write_vector_file(Path(path), header, payload)
 
     @staticmethod
     def read_header(path: Path) -> dict[str, Any]:
@@ -348,7 +378,8 @@ class VectorIndex:
         cls, path: Path, *, dimension: int, model_id: str, hnsw_threshold: int = HNSW_THRESHOLD,
         ivf_threshold: int = IVF_THRESHOLD,
     ) -> VectorIndex:
-        """Open a saved index made by ``model_id`` with ``dimension``; raises VectorIndexUnusable."""
+        """Open a saved index made by ``model_id`` with ``dimension``; raises VectorIndexUnusable.
+        A file saved ``cache_backed`` in the flat layout opens empty (see `save`)."""
         path = Path(path)
         header, payload = read_vector_file(path, with_payload=True)
         if header.get("model_id") != model_id:

@@ -15,6 +15,19 @@ def write(root: Path, rel: str, text: str) -> Path:
     return path
 
 
+def open_vectors(index_dir: Path, dimension: int, model_id: str):
+    """The vector index a search of `index_dir` opens: the FAISS file, filled from the embedding cache
+    (a flat index's file holds no vectors of its own: issue 13)."""
+    from codeassist.indexer.store import Store
+    from codeassist.indexer.vector_sync import sync_vectors
+
+    store = Store(index_dir, create=False, readonly=True)
+    try:
+        return sync_vectors(store, index_dir / "vectors.faiss", model_id, dimension)
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from codeassist.indexer.chunk_text import unpack_text
 from codeassist.indexer.pipeline import index_repositories, index_repository
-from codeassist.indexer.vectors import VectorIndex
-from tests.indexer.conftest import write
+from tests.indexer.conftest import open_vectors, write
 
 ray = pytest.importorskip("ray")
 
@@ -54,14 +54,15 @@ def make_repo(root: Path, files: int = 24) -> Path:
 
 def snapshot(index_dir: Path, dimension: int | None = None, model_id: str | None = None):
     db = sqlite3.connect(index_dir / "index.db")
+    db.create_function("chunk_text", 1, unpack_text)
     chunks = db.execute(
-        "SELECT c.id, f.repo, f.path, c.start_line, c.end_line, c.kind, c.symbol, c.text, c.text_hash"
+        "SELECT c.id, f.repo, f.path, c.start_line, c.end_line, c.kind, c.symbol, chunk_text(c.text), c.text_hash"
         " FROM chunks c JOIN files f ON f.id = c.file_id ORDER BY c.id").fetchall()
     files = db.execute("SELECT id, repo, path, content_hash FROM files ORDER BY id").fetchall()
     db.close()
     vectors = {}
     if model_id:
-        index = VectorIndex.load(index_dir / "vectors.faiss", dimension=dimension, model_id=model_id)
+        index = open_vectors(index_dir, dimension, model_id)
         assert sorted(index.ids().tolist()) == [row[0] for row in chunks]
         for row in chunks:
             vectors[row[7]] = index.vectors([row[0]])[0]

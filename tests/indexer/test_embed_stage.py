@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from codeassist.indexer import open_index
+from codeassist.indexer.embedding_cache import decode_vectors
 from codeassist.indexer.pipeline import VECTORS_NAME, index_repository
 from codeassist.indexer.vectors import VectorIndex
-from tests.indexer.conftest import write
+from tests.indexer.conftest import open_vectors, write
 from tests.indexer.hash_embedder import HashEmbedder
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +65,26 @@ def test_deleted_faiss_file_is_rebuilt_from_the_cache(tmp_path: Path) -> None:
     embedder = HashEmbedder()
     report = index_repository(root, idx, embedder=embedder)
     assert embedder.embedded == []
-    assert len(VectorIndex.load(idx / VECTORS_NAME, dimension=16, model_id="test:hash")) == report.chunks
+    assert len(open_vectors(idx, 16, "test:hash")) == report.chunks
+
+
+def test_the_flat_vector_file_keeps_no_second_copy_and_search_reads_the_cache(tmp_path: Path) -> None:
+    root, idx = tmp_path / "repo", tmp_path / "idx"
+    make_repo(root, 6)
+    report = index_repository(root, idx, embedder=HashEmbedder())
+    header = VectorIndex.read_header(idx / VECTORS_NAME)
+    assert header["vectors"] == "embedding-cache" and header["stored"] == 0 and header["count"] == 30
+    assert (idx / VECTORS_NAME).stat().st_size < 1024  # header and an empty FAISS index: no vectors
+    vectors = open_vectors(idx, 16, "test:hash")
+    db = sqlite3.connect(idx / "index.db")
+    cached = dict(db.execute("SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.text_hash = c.text_hash"))
+    db.close()
+    assert len(vectors) == report.chunks == len(cached) == 30
+    ids = sorted(cached)
+    np.testing.assert_allclose(vectors.vectors(ids), decode_vectors([cached[i] for i in ids]), atol=1e-3)
+    with open_index(root, idx, embedder=HashEmbedder()) as index:
+        hits = index.search("task_2_4", k=3, mode="dense")
+    assert hits.coverage.dense and hits[0].symbol == "task_2_4"
 
 
 def test_model_change_reembeds_into_a_separate_index(tmp_path: Path) -> None:
@@ -103,4 +124,19 @@ def test_kill_9_during_embedding_loses_at_most_the_batch_in_flight(tmp_path: Pat
     report = index_repository(root, idx, embedder=resumed)
     assert len(resumed.embedded) == 600 - done_before  # nothing embedded twice
     assert report.embedded == report.chunks == 600
-    assert len(VectorIndex.load(idx / VECTORS_NAME, dimension=16, model_id="test:hash")) == 600
+    assert len(open_vectors(idx, 16, "test:hash")) == 600
+
+
+def test_an_open_index_sees_chunks_added_and_removed_by_a_later_run(tmp_path: Path) -> None:
+    root, idx = tmp_path / "repo", tmp_path / "idx"
+    make_repo(root, 3)
+    index_repository(root, idx, embedder=HashEmbedder())
+    with open_index(root, idx, embedder=HashEmbedder()) as index:
+        assert index.search("task_1_2", k=1, mode="dense")[0].symbol == "task_1_2"
+        (root / "pkg" / "m1.py").unlink()
+        write(root, "pkg/extra.py", "def shipping_cost(weight):\n    return weight * 3\n")
+        index_repository(root, idx, embedder=HashEmbedder())
+        hits = index.search("shipping_cost", k=50, mode="dense")
+        assert hits.coverage.dense and hits[0].symbol == "shipping_cost"
+        assert not [h for h in hits if h.path == "pkg/m1.py"]  # the removed file's vectors are gone
+        assert sorted(index._dense.index.ids().tolist()) == sorted(index._store.all_chunk_ids().tolist())

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.indexer import open_index
+from codeassist.indexer.chunk_text import unpack_text
 from codeassist.indexer.errors import IndexCorrupt, IndexLocked, IndexNotFound, RootNotFound
 from codeassist.indexer.lock import IndexLock
 from codeassist.indexer.pipeline import index_repository
@@ -23,8 +24,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def chunk_set(index_dir: Path) -> set[tuple]:
     db = sqlite3.connect(index_dir / "index.db")
+    db.create_function("chunk_text", 1, unpack_text)
     rows = db.execute(
-        "SELECT f.path, c.start_line, c.end_line, c.kind, c.symbol, c.text FROM chunks c JOIN files f ON f.id = c.file_id"
+        "SELECT f.path, c.start_line, c.end_line, c.kind, c.symbol, chunk_text(c.text) FROM chunks c"
+        " JOIN files f ON f.id = c.file_id"
     ).fetchall()
     db.close()
     return set(rows)

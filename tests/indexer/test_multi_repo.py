@@ -17,8 +17,7 @@ from codeassist.indexer.errors import CodeassistError
 from codeassist.indexer.pipeline import index_repositories, index_repository
 from codeassist.indexer.repos import ManifestError, assign_repo_names, read_manifest
 from codeassist.indexer.store import MIGRATIONS, Store
-from codeassist.indexer.vectors import VectorIndex
-from tests.indexer.conftest import write
+from tests.indexer.conftest import open_vectors, write
 
 
 @pytest.fixture
@@ -175,7 +174,7 @@ def test_embed_stage_streams_pages_and_embeds_each_body_once(tmp_path: Path, mon
     report = index_repository(root, tmp_path / "idx", embedder=embedder)
     assert report.newly_embedded == len(embedder.texts) == 3
     assert report.embedded == report.chunks == 12
-    index = VectorIndex.load(tmp_path / "idx" / "vectors.faiss", dimension=8, model_id="test:counting")
+    index = open_vectors(tmp_path / "idx", 8, "test:counting")
     assert len(index) == 12
     # Copies share their body's vector.
     store = Store(tmp_path / "idx")

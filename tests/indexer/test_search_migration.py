@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from codeassist.indexer import open_index
+from codeassist.indexer.chunk_text import unpack_text
 from codeassist.indexer.embedding_cache import decode_vector
 from codeassist.indexer.lexical import code_terms
 from codeassist.indexer.pipeline import index_repository
@@ -24,8 +25,10 @@ def make_old_index(repo: Path, index_dir: Path) -> dict[str, np.ndarray]:
     db.executemany("UPDATE embeddings SET vector = ? WHERE text_hash = ?",
                    [(v.astype(np.float32).tobytes(), h) for h, v in vectors.items()])
     db.execute("ALTER TABLE chunks DROP COLUMN header")
+    db.create_function("chunk_text", 1, unpack_text)
+    db.execute("UPDATE chunks SET text = chunk_text(text)")  # plain text before migration 7
     # The symbol graph and the skipped-files table came after schema 2 too.
-    for table in ("definitions", "imports", "symbol_refs", "symbol_files", "skipped_files"):
+    for table in ("definitions", "imports", "symbol_refs", "symbol_names", "symbol_files", "skipped_files"):
         db.execute(f"DROP TABLE IF EXISTS {table}")
     # Schema 2's FTS rows: raw words plus camelCase parts, no stemming.
     db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')")

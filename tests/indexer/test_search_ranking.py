@@ -3,6 +3,7 @@ bad queries give results or nothing (never an error)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,40 @@ def test_identifier_queries_are_told_from_questions() -> None:
     assert query_shape("Client.send").identifier_like and query_shape("Client.send").names == {"send"}
     assert not query_shape("how are retries configured").identifier_like
     assert query_shape("tests for the parser").wanted_roles == {"test"}
+
+
+def test_source_deep_in_the_lexical_list_still_beats_a_crowd_of_tests(tmp_path: Path) -> None:
+    """80 tests say the query's words more often than the one source function that does it: BM25 puts
+    the source below all of them. The candidate lists are deep enough (`RankingOptions.candidates`)
+    for the source to be fused and ranked at all, and then the file-role prior puts it first."""
+    root = tmp_path / "repo"
+    for n in range(80):
+        write(root, f"tests/test_case_{n}.py", f'''
+            def test_case_{n}():
+                # parse the config file, then parse the config file again
+                assert run({n})
+            ''')
+    write(root, "src/options.py", '''
+        def read_options(path):
+            # parse the config file
+            return load(path)
+        ''')
+    index_repository(root, tmp_path / "idx", embed=False)
+    with open_index(root, tmp_path / "idx") as index:
+        hits = index.search("parse the config file", k=10, mode="lexical")
+        assert hits[0].symbol == "read_options"
+        index.ranking = replace(index.ranking, candidates=50)  # the depth before issue 13's second round
+        assert "read_options" not in [h.symbol for h in index.search("parse the config file", k=10, mode="lexical")]
+
+
+def test_query_words_embeds_the_query_as_the_chunks_are_embedded(ranked_repo: Path, tmp_path: Path) -> None:
+    """`RankingOptions.query_words`: the dense query is the word view of the query (identifiers split),
+    the form chunks are embedded in; off by default (see RankingOptions)."""
+    embedder = HashEmbedder()
+    index_repository(ranked_repo, tmp_path / "idx", embedder=embedder)
+    with open_index(ranked_repo, tmp_path / "idx", embedder=embedder) as index:
+        index.search("where is parseHTTPHeader called", k=5, mode="dense")
+        assert embedder.embedded[-1] == "where is parseHTTPHeader called"
+        index.ranking = replace(index.ranking, query_words=True)
+        index.search("where is parseHTTPHeader called", k=5, mode="dense")
+        assert embedder.embedded[-1] == "where is parse HTTP Header called"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.indexer.api import open_index
+from codeassist.indexer.chunk_text import unpack_text
 from codeassist.indexer.pipeline import index_repository
 from tests.indexer.conftest import write
 
@@ -192,6 +193,9 @@ def test_an_index_with_the_first_references_table_is_upgraded_and_refilled(tmp_p
     with db:  # back to what an index built at migration 3 has (the first symbol_refs, no later tables)
         db.execute("DROP TABLE IF EXISTS skipped_files")
         db.execute("DROP TABLE symbol_refs")
+        db.execute("DROP TABLE symbol_names")  # and the later ones (issue 13)
+        db.create_function("chunk_text", 1, unpack_text)
+        db.execute("UPDATE chunks SET text = chunk_text(text)")
         db.execute("CREATE TABLE symbol_refs(file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
                    " chunk_id INTEGER, name TEXT NOT NULL, line INTEGER NOT NULL)")
         db.execute("ALTER TABLE chunks DROP COLUMN header")  # added by a later migration (issue 13)

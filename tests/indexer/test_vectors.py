@@ -105,6 +105,29 @@ def test_hnsw_filter_through_the_graph_when_allowed_is_large(
     assert list(ids) == list(brute_force(data[live], IDS[live], data[10], 5))
 
 
+def test_an_hnsw_file_with_float32_storage_from_before_issue_13_still_loads_and_filters(
+        tmp_path: Path, data: np.ndarray) -> None:
+    old = VectorIndex(DIM, MODEL, hnsw_threshold=100)
+    inner = faiss.IndexHNSWFlat(DIM, vectors_module.HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    old._index, old._kind = faiss.IndexIDMap2(inner), "hnsw"
+    old._index.add_with_ids(data, IDS)
+    new = VectorIndex(DIM, MODEL, hnsw_threshold=100)
+    new.add(IDS, data)
+    old.save(tmp_path / "old.faiss")
+    new.save(tmp_path / "new.faiss")
+    saved = (tmp_path / "old.faiss").stat().st_size - (tmp_path / "new.faiss").stat().st_size
+    assert saved >= 0.9 * 400 * DIM * 2  # float16 storage: 2 of each vector's 4 bytes per dimension
+    for path in ("old.faiss", "new.faiss"):
+        loaded = VectorIndex.load(tmp_path / path, dimension=DIM, model_id=MODEL, hnsw_threshold=100)
+        assert loaded.kind == "hnsw" and len(loaded) == 400
+        allowed = IDS[200:240]
+        _, ids = loaded.search(data[3], 5, allowed=allowed)  # the exact path over the stored vectors
+        assert list(ids) == list(brute_force(data[200:240], allowed, data[3], 5))
+        assert list(loaded.search(data[50], 1)[1]) == [IDS[50]]
+        loaded.remove(IDS[:100])  # tombstones, then a compaction that reads the vectors back
+        assert len(loaded) == 300 and list(loaded.search(data[150], 1)[1]) == [IDS[150]]
+
+
 def test_threshold_switch_keeps_results(data: np.ndarray) -> None:
     ix = VectorIndex(DIM, MODEL, hnsw_threshold=300)
     ix.add(IDS[:250], data[:250])
@@ -157,6 +180,25 @@ def test_save_load_round_trip(tmp_path: Path, data: np.ndarray, kind: str) -> No
     header = VectorIndex.read_header(path)
     assert {k: header[k] for k in ("model_id", "dimension", "count", "kind", "version")} == {
         "model_id": MODEL, "dimension": DIM, "count": 390, "kind": kind, "version": 1}
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_cache_backed_save_writes_vectors_only_where_no_cache_can_rebuild_them(
+        tmp_path: Path, data: np.ndarray, kind: str) -> None:
+    threshold = 10**9 if kind == "flat" else 100
+    ix = VectorIndex(DIM, MODEL, hnsw_threshold=threshold)
+    ix.add(IDS, data)
+    full, backed = tmp_path / "full.faiss", tmp_path / "backed.faiss"
+    ix.save(full)
+    ix.save(backed, cache_backed=True)
+    loaded = VectorIndex.load(backed, dimension=DIM, model_id=MODEL, hnsw_threshold=threshold)
+    header = VectorIndex.read_header(backed)
+    if kind == "flat":  # the embedding cache is the only copy: the file is a header and an empty index
+        assert len(loaded) == 0 and header["vectors"] == "embedding-cache" and header["count"] == 400
+        assert backed.stat().st_size < 1024 < full.stat().st_size
+    else:  # a graph is not rebuilt on every open: HNSW keeps its vectors in the file
+        assert len(loaded) == 400 and header["vectors"] == "file"
+        assert list(loaded.search(data[7], 5)[1]) == list(ix.search(data[7], 5)[1])
 
 
 def test_save_replaces_atomically(tmp_path: Path, data: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
