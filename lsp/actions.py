@@ -138,8 +138,30 @@ def cursor_span(text: str, line: int, language: str | None, window: int = CURSOR
     return max(0, line - window), min(last, line + window)
 
 
+# A huge document (a 10 MB generated file) is parsed around the cursor only: the whole file takes seconds.
+PARSE_WINDOW_BEFORE = 3000
+PARSE_WINDOW_AFTER = 500
+# Lines around the cursor longer than this in total (a minified or generated one-line file): no parse.
+PARSE_MAX_CHARS = 2_000_000
+
+
 def find_declaration(text: str, line: int, language: str | None) -> tuple[int, int] | None:
-    """(first line, last line of the signature), 0-based, of the declaration at or enclosing `line`."""
+    """(first line, last line of the signature), 0-based, of the declaration at or enclosing `line`.
+    In a document of more than PARSE_WINDOW_BEFORE + PARSE_WINDOW_AFTER lines only the lines around
+    `line` are parsed (a declaration longer than the window is not found: the caller's window applies);
+    when those lines hold more than PARSE_MAX_CHARS characters nothing is parsed (None)."""
+    if len(text) > PARSE_MAX_CHARS or text.count("\n", 0, 4_000_000) > PARSE_WINDOW_BEFORE + PARSE_WINDOW_AFTER:
+        lines = text.split("\n")
+        first = max(0, min(line, len(lines) - 1) - PARSE_WINDOW_BEFORE)
+        window = "\n".join(lines[first:line + PARSE_WINDOW_AFTER])
+        if len(window) > PARSE_MAX_CHARS:
+            return None  # megabytes on a few lines: generated or minified, no declaration to find
+        found = _find_declaration_in(window, line - first, language)
+        return (found[0] + first, found[1] + first) if found is not None else None
+    return _find_declaration_in(text, line, language)
+
+
+def _find_declaration_in(text: str, line: int, language: str | None) -> tuple[int, int] | None:
     parser = parser_for(language)
     if parser is not None:
         source = text.encode("utf-8")

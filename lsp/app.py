@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from codeassist.errors import CodeassistError
@@ -28,6 +29,8 @@ from codeassist.lsp.endpoint_check import check_endpoint
 from codeassist.lsp.folders import WorkspaceFolders, folder_index_dir
 from codeassist.lsp.notices import Notices
 from codeassist.lsp.options import LspOptions, load_server_settings, merge_options, unwrap
+from codeassist.lsp.progress import create_progress_token
+from codeassist.lsp.rpc_errors import CodeassistProtocol
 from codeassist.lsp.uris import decoded_key, document_key, key_path, local_path
 from codeassist.lsp.workspace_index import WorkspaceIndex
 
@@ -38,7 +41,7 @@ MAX_NEIGHBOR_DOCUMENTS = 10
 
 class CodeassistServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__(protocol.SERVER_NAME, __version__,
+        super().__init__(protocol.SERVER_NAME, __version__, protocol_cls=CodeassistProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.root = Path.cwd()  # the primary workspace folder: the settings come from it
         self.settings: Any = None
@@ -210,7 +213,11 @@ class CodeassistServer(LanguageServer):
         self.notices.report("server", err)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """pygls would show every internal error as a message box in the middle of typing: log it instead."""
+        """pygls would show every internal error as a message box in the middle of typing: log it instead.
+        A request refused on purpose (invalid params, cancelled: the client got that error) is no
+        internal error: its cause was reported where it arose (e.g. the chat notice)."""
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            return
         self.notices.report("server", f"internal error: {error}")
 
     def _notify_status(self) -> None:
@@ -251,7 +258,7 @@ class CodeassistServer(LanguageServer):
             return None
         self._progress_token += 1
         token = f"codeassist-{title.lower()}-{self._progress_token}"
-        self.work_done_progress.create(token)
+        create_progress_token(self.protocol, token)  # a refused or cancelled create logs no traceback
 
         def send(kind: str, message: str, pct: int | None) -> None:
             if kind == "begin":
@@ -309,21 +316,27 @@ class CodeassistServer(LanguageServer):
     async def answer(self, params: Any, *, template: str = "ask", default_question: str = "",
                      stream: bool = True) -> dict:
         """codeassist/ask and the explain/docstring commands (user-invoked: errors become showMessage + a
-        JSON-RPC error). At most chat.MAX_CHAT_REQUESTS run at once; the others wait their turn."""
+        JSON-RPC error). At most chat.MAX_CHAT_REQUESTS run at once; the others wait their turn, inside
+        the same [chat] deadline (it runs from the request's arrival)."""
+        arrived = time.monotonic()
         try:
             data = chat.params_dict(params)
-            uri = (data.get("textDocument") or {}).get("uri") if isinstance(data.get("textDocument"), dict) else None
-            root = self.folder_of(uri) if isinstance(uri, str) and uri else self.root
+            uri = chat.document_uri(data, required=False)
+            root = self.folder_of(uri) if uri else self.root
             request = chat.parse_ask_params(data, root, default_question=default_question)
             selection = None
             if request.uri:
                 text, rel, root = self.workspace_file(request.uri)
-                start, end = chat.selected_lines(text, request.range, request.position, document_language(rel))
-                selection = chat.selection_from(text, rel, start, end)
-            async with self.chat_slots:
+
+                def select() -> chat.Selection:  # whole-document work (a parse, redaction): off the event loop
+                    start, end = chat.selected_lines(text, request.range, request.position, document_language(rel))
+                    return chat.selection_from(text, rel, start, end)
+
+                selection = await asyncio.get_running_loop().run_in_executor(self.chat_executor, select)
+            async with chat.chat_slot(self.chat_slots, self.settings, arrived) as settings:
                 return await chat.run_answer(
                     request, conversations=self.conversations, searcher=self.searcher(uri) or _NoIndex(),
-                    settings=self.settings, root=root, executor=self.chat_executor,
+                    settings=settings, root=root, executor=self.chat_executor,
                     send_delta=(lambda d: self.protocol.notify(protocol.ANSWER_DELTA, d)) if stream
                     else (lambda d: None),
                     selection=selection, template=template,
@@ -333,26 +346,28 @@ class CodeassistServer(LanguageServer):
 
     async def write_docstring(self, params: Any) -> types.WorkspaceEdit:
         data = chat.params_dict(params)
-        uri = (data.get("textDocument") or {}).get("uri")
+        uri = chat.document_uri(data)
         where = data.get("range") or ({"start": data["position"], "end": data["position"]}
                                       if data.get("position") else None)
-        if not isinstance(uri, str) or not uri or not chat.valid_range(where):
+        if not chat.valid_range(where):
             raise chat.InvalidParams("writeDocstring needs {textDocument: {uri}, range | position}.")
         text, rel = self.workspace_text(uri)
         language = document_language(rel)
-        last = max(0, len(text.split("\n")) - 1)
+        last = text.count("\n")
         line = min(where["start"]["line"], last)  # past the end of the document: its last line
-        start, end = actions.declaration_span(text, line, min(where["end"]["line"], last), language)
+        start, end = await asyncio.get_running_loop().run_in_executor(  # a parse: off the event loop
+            self.chat_executor, actions.declaration_span, text, line, min(where["end"]["line"], last), language)
         result = await self.answer({"question": "Write the documentation comment for this code.",
                                     "textDocument": {"uri": uri}, "range": {"start": {"line": start, "character": 0},
                                                                             "end": {"line": end + 1, "character": 0}}},
                                    template="docstring", stream=False)  # an edit, not a chat message
-        edit = actions.docstring_edit(text, line, language, result["answer"])
+        edit = await asyncio.get_running_loop().run_in_executor(
+            self.chat_executor, actions.docstring_edit, text, line, language, result["answer"])
         return types.WorkspaceEdit(changes={uri: [edit]})
 
     def find_similar(self, params: Any) -> list[types.Location]:
         data = chat.params_dict(params)
-        uri = (data.get("textDocument") or {}).get("uri") or ""
+        uri = chat.document_uri(data)
         text, rel, root = self.workspace_file(uri)
         rng = data.get("range")
         lines = text.split("\n")

@@ -9,10 +9,13 @@ cancellation (a cancelled request sets the event that closes the model stream, a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,17 +23,55 @@ from typing import Any
 from codeassist.errors import CodeassistError, LLMNotConfigured
 from codeassist.lsp.actions import cursor_span, resolve_workspace_path
 from codeassist.lsp.cursor_context import document_language
-from codeassist.redact_file import redact_lines
+from codeassist.redact_file import line_offset, redact_lines, redact_slice
 
 MAX_TURNS = 20
 MAX_CONVERSATIONS = 100
 # Chat requests (ask, explain, docstrings) answered at once; more wait for a slot. Cheap requests
 # (status, find similar) run on their own pool and never wait behind these.
 MAX_CHAT_REQUESTS = 4
+# The editor selection sent with a question, in characters: far above what a prompt keeps of it ([context]
+# extra_tokens, ~3 characters a token), so only a selection of megabytes is cut, before it is redacted.
+MAX_SELECTION_CHARS = 400_000
+
+
+# A question waiting for a chat slot spends its own deadline: the [chat] deadline bounds the whole request
+# from its arrival, the wait included. With less than this left once a slot frees, it is not sent at all.
+MIN_MODEL_SECONDS = 0.5
 
 
 class InvalidParams(CodeassistError):
     exit_code = 2
+
+
+class ChatBusy(CodeassistError):
+    """Every chat slot stayed busy until (nearly) the whole [chat] deadline had passed: not sent."""
+
+
+@asynccontextmanager
+async def chat_slot(slots: asyncio.Semaphore, settings: Any, arrived: float) -> AsyncIterator[Any]:
+    """Hold one of the MAX_CHAT_REQUESTS slots for a request that arrived at `arrived` (time.monotonic()
+    seconds). Yields `settings` with the [chat] deadline cut by the time spent waiting; raises ChatBusy
+    when less than MIN_MODEL_SECONDS of it is left."""
+    deadline = settings.chat.deadline
+
+    def busy() -> ChatBusy:
+        return ChatBusy(f"All {MAX_CHAT_REQUESTS} chat slots were busy for {time.monotonic() - arrived:.1f} s of "
+                        f"the {deadline:g} s [chat] deadline, so the question was not sent. Try again, or cancel "
+                        "the questions still waiting for the model.")
+
+    try:  # asyncio.timeout, not wait_for: 3.11's wait_for drops a cancellation that races the acquire
+        async with asyncio.timeout(max(0.0, deadline - (time.monotonic() - arrived))):
+            await slots.acquire()
+    except TimeoutError:
+        raise busy() from None
+    try:
+        left = deadline - (time.monotonic() - arrived)
+        if left < MIN_MODEL_SECONDS:
+            raise busy()
+        yield dataclasses.replace(settings, chat=dataclasses.replace(settings.chat, deadline=left))
+    finally:
+        slots.release()
 
 
 @dataclass(slots=True)
@@ -124,13 +165,24 @@ def selected_lines(text: str, rng: dict | None, position: dict | None, language:
 
 
 def selection_from(text: str, rel_path: str, start: int, end: int, language_id: str | None = None) -> Selection:
-    """Lines `start`..`end` (0-based, inclusive; clamped to the text), redacted, labelled 1-based."""
+    """Lines `start`..`end` (0-based, inclusive; clamped to the text), redacted, labelled 1-based. A selection
+    over MAX_SELECTION_CHARS is cut at the last whitespace before that many characters (never inside a
+    token, so no part of a secret is left unredacted) and ends with a note; `end_line` is where it stops."""
     lines = text.split("\n")
     start = max(0, min(start, len(lines) - 1))
     end = max(start, min(end, len(lines) - 1))
+    language = document_language(rel_path, language_id) or ""
+    first = line_offset(text, start + 1)
+    if sum(len(line) + 1 for line in lines[start:end + 1]) > MAX_SELECTION_CHARS:
+        limit = first + MAX_SELECTION_CHARS
+        cut = max(text.rfind(c, first, limit) for c in " \t\n")
+        cut = cut if cut > first else first
+        body = redact_slice(text[:cut], first, cut)  # redacted as a cut of the document up to there
+        note = f"\n… (the selection was cut at {cut - first} of its characters)"
+        return Selection(rel_path, start + 1, start + 1 + text.count("\n", first, cut), body + note, language)
     # Redacted as a cut of the whole document: a range that starts inside a key block is still a key.
     body = redact_lines(text, start + 1, end + 1)
-    return Selection(rel_path, start + 1, end + 1, body, document_language(rel_path, language_id) or "")
+    return Selection(rel_path, start + 1, end + 1, body, language)
 
 
 def source_json(source: Any, root: Path) -> dict:
@@ -255,9 +307,23 @@ def params_dict(params: Any) -> dict:
     return data
 
 
+# LSP positions are `uinteger`s: 0 .. 2**31 - 1 (lsprotocol refuses larger ones when building a reply).
+MAX_UINTEGER = 2**31 - 1
+
+
 def valid_range(rng: Any) -> bool:
+    """`rng` is an LSP Range as JSON: {start, end} of {line, character}, each an integer in 0..2**31-1."""
     try:
-        return all(isinstance(rng[k][f], int) and rng[k][f] >= 0 for k in ("start", "end")
+        return all(isinstance(rng[k][f], int) and 0 <= rng[k][f] <= MAX_UINTEGER for k in ("start", "end")
                    for f in ("line", "character"))
     except (KeyError, TypeError):
         return False
+
+
+def document_uri(data: dict, *, required: bool = True) -> str | None:
+    """`data["textDocument"]["uri"]`; InvalidParams when it is missing (and `required`) or not a string."""
+    doc = data.get("textDocument")
+    uri = doc.get("uri") if isinstance(doc, dict) else None
+    if (doc is not None or required) and not (isinstance(uri, str) and uri):
+        raise InvalidParams("'textDocument' must be {uri: string}.")
+    return uri

@@ -18,6 +18,7 @@ from codeassist.edit import DEFAULT_FIX, DiagnosticNote, EditProposal
 from codeassist.edit_text import Region, region_for_lines, region_for_offsets
 from codeassist.errors import CodeassistError
 from codeassist.lsp import protocol
+from codeassist.lsp.chat import valid_range
 
 
 class EditParamsError(CodeassistError):
@@ -43,7 +44,7 @@ def parse_edit_params(data: Any) -> EditParams:
     rng = data.get("range")
     if rng is not None and not _valid_range(rng):
         raise EditParamsError("codeassist.edit: range must be {start: {line, character}, end: {line, character}} "
-                              "with non-negative numbers.")
+                              "with integers from 0 to 2**31-1.")
     diagnostics = [_note(d) for d in data.get("diagnostics") or [] if isinstance(d, dict) and d.get("message")]
     instruction = data.get("instruction")
     if not isinstance(instruction, str) or not instruction.strip():
@@ -54,11 +55,7 @@ def parse_edit_params(data: Any) -> EditParams:
 
 
 def _valid_range(rng: Any) -> bool:
-    try:
-        return all(isinstance(rng[end][key], int) and rng[end][key] >= 0
-                   for end in ("start", "end") for key in ("line", "character"))
-    except (KeyError, TypeError):
-        return False
+    return valid_range(rng)  # integers in 0 .. 2**31-1, as every LSP position
 
 
 def _note(diagnostic: dict) -> DiagnosticNote:

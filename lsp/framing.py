@@ -8,8 +8,11 @@ shape) is logged and never answered. Here:
 - a message is at most `MAX_MESSAGE_BYTES`; a header block at most `MAX_HEADER_BYTES`;
 - a malformed header block or body is answered with a JSON-RPC parse error (-32700, id null) and the
   reader resynchronises on the next `Content-Length:` header;
-- a request whose params do not fit its method gets -32602 (invalid params) with its id, a request after
-  `shutdown` gets -32600 (invalid request): every request is answered.
+- a request whose params do not fit its method gets -32602 (invalid params) with its id, a request before
+  `initialize` -32002 (server not initialized), a request after `shutdown` -32600 (invalid request):
+  every request is answered;
+- lone UTF-16 surrogates (`"\\ud800"` is valid JSON, but no UTF-8 encoder takes it) become U+FFFD;
+- a header block may end with bare line feeds; a body nested too deeply for the parser is a parse error.
 """
 
 from __future__ import annotations
@@ -27,8 +30,13 @@ from typing import Any, BinaryIO
 from cattrs.errors import ClassValidationError
 from cattrs.v import transform_error
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.io_ import StdoutWriter
+from pygls.protocol.json_rpc import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+    ResponseErrorMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +46,12 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+SERVER_NOT_INITIALIZED = -32002
 _HEADER_START = re.compile(rb"content-length\s*:", re.IGNORECASE)
-_HEADER_END = b"\r\n\r\n"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")  # CRLF as the spec says, or bare line feeds as some clients write
+_EMBEDDED_HEADER = re.compile(rb"content-length[ \t]*:[ \t]*\d+[ \t]*\r?\n", re.IGNORECASE)
 
 
 class FramingError(Exception):
@@ -92,17 +104,28 @@ class MessageReader:
     async def next_body(self) -> bytes | None:
         if self._resync and not await self._skip_to_header():
             return None
-        while (end := self._buffer.find(_HEADER_END)) < 0:
+        while (found := _header_end(self._buffer)) is None:
             if len(self._buffer) > MAX_HEADER_BYTES:
                 self._buffer.clear()
                 self._resync = True
                 raise FramingError(f"Header block longer than {MAX_HEADER_BYTES} bytes without an empty line.")
             if not await self._fill():
                 return None
+        end, separator = found
         headers = bytes(self._buffer[:end])
-        del self._buffer[:end + len(_HEADER_END)]
+        del self._buffer[:end + len(separator)]
         length = self._content_length(headers)
+        scanned = 0
         while len(self._buffer) < length:
+            # A Content-Length too big: the next message's header arrives inside this body. A header line
+            # (`Content-Length: N` and a raw line break) cannot be part of a JSON body (JSON strings escape
+            # line breaks), so the body is cut there at once instead of waiting for bytes that never come.
+            embedded = _EMBEDDED_HEADER.search(self._buffer, max(0, scanned - 64))
+            if embedded:
+                del self._buffer[:embedded.start()]
+                raise FramingError(f"Malformed message: the body ended after {embedded.start()} of the {length} "
+                                   "bytes its Content-Length announced (the next message's header followed).")
+            scanned = len(self._buffer)
             if not await self._fill():
                 return None
         body = bytes(self._buffer[:length])
@@ -110,21 +133,28 @@ class MessageReader:
         return body
 
     def _content_length(self, headers: bytes) -> int:
-        values = [line.split(b":", 1)[1].strip() for line in headers.split(b"\r\n")
+        values = [line.split(b":", 1)[1].strip() for line in headers.split(b"\n")
                   if b":" in line and line.split(b":", 1)[0].strip().lower() == b"content-length"]
         problem = None
         if not values:
             problem = "no Content-Length header"
         elif not values[-1].isdigit():
             problem = f"Content-Length {values[-1][:40].decode('latin-1')!r} is not a non-negative integer"
-        elif int(values[-1]) > self.max_message_bytes:
-            problem = f"Content-Length {int(values[-1])} exceeds the maximum message size of {self.max_message_bytes} bytes"
+        elif len(values[-1]) > 19 or int(values[-1]) > self.max_message_bytes:  # int() refuses 4,301+ digits
+            problem = (f"Content-Length {values[-1][:40].decode('latin-1')} exceeds the maximum message size of "
+                       f"{self.max_message_bytes} bytes")
         elif int(values[-1]) == 0:
             problem = "Content-Length 0: an empty message"
         if problem:
             self._resync = True
             raise FramingError(f"Malformed message header: {problem}.")
         return int(values[-1])
+
+
+def _header_end(buffer: bytearray) -> tuple[int, bytes] | None:
+    """(offset, separator) of the empty line that ends the header block, or None when it has not arrived."""
+    match = _HEADER_END.search(buffer)
+    return (match.start(), match.group()) if match else None
 
 
 # -- the first look at a message ---------------------------------------------------------------------------
@@ -137,11 +167,18 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
     send = protocol._send_data
     try:
         data = json.loads(body)
-    except ValueError as err:  # also UnicodeDecodeError
+    except (ValueError, RecursionError) as err:  # also UnicodeDecodeError
         if reader is not None:
             reader.resync_after(body)
-        send(error_response(None, PARSE_ERROR, f"Parse error: the message body is not JSON ({err})."))
+        why = "nested too deeply" if isinstance(err, RecursionError) else err
+        send(error_response(None, PARSE_ERROR, f"Parse error: the message body is not JSON ({why})."))
         return
+    if _SURROGATE_ESCAPE.search(body):
+        try:
+            data = without_lone_surrogates(data)
+        except RecursionError:
+            send(error_response(None, PARSE_ERROR, "Parse error: the message body is nested too deeply."))
+            return
     if not isinstance(data, dict) or data.get("jsonrpc") != "2.0":
         msg_id = data.get("id") if isinstance(data, dict) else None
         send(error_response(msg_id if _valid_id(msg_id) else None, INVALID_REQUEST,
@@ -153,6 +190,11 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
         send(error_response(msg_id if _valid_id(msg_id) else None, INVALID_REQUEST,
                             "Invalid request: 'id' must be a string or an integer and 'method' a string."))
         return
+    if not getattr(protocol, "initialize_seen", False) and method not in (types.INITIALIZE, types.EXIT, None):
+        if is_request:  # LSP: before initialize every request gets -32002 and notifications are dropped
+            send(error_response(msg_id, SERVER_NOT_INITIALIZED, f"Server not initialized: send 'initialize' "
+                                                                 f"before {method}."))
+        return
     if protocol._shutdown and is_request and method != types.EXIT:
         send(error_response(msg_id, INVALID_REQUEST, f"Invalid request: the server is shut down; {method} "
                                                      "is not served after 'shutdown' (send 'exit')."))
@@ -160,14 +202,16 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
     if method is not None:
         data.setdefault("params", None)  # JSON-RPC lets a request omit params; pygls's types do not
     try:
-        message = protocol.structure_message(data)
-    except JsonRpcException as err:
-        code = INVALID_PARAMS if isinstance(err, JsonRpcInvalidParams) else INTERNAL_ERROR
+        message = structure(protocol, data)
+    except Exception as err:  # noqa: BLE001 — cattrs's errors, or a RecursionError on absurd nesting
+        code = INVALID_PARAMS if isinstance(err, (ClassValidationError, RecursionError)) else INTERNAL_ERROR
         if is_request:
             send(error_response(msg_id, code, f"Invalid params for {method}: {_why(err)}."))
         else:
-            log.warning("dropped a %s notification with invalid params", method)
+            log.warning("dropped a %s notification with invalid params: %s", method, _why(err))
         return
+    if method == types.INITIALIZE:
+        protocol.initialize_seen = True
     try:
         protocol.handle_message(message)
     except Exception:  # noqa: BLE001 — one bad message must not end the read loop
@@ -176,11 +220,43 @@ def dispatch(protocol: Any, body: bytes, reader: MessageReader | None = None) ->
             send(error_response(msg_id, INTERNAL_ERROR, f"Internal error while handling {method}."))
 
 
+def structure(protocol: Any, data: dict) -> Any:
+    """pygls's `structure_message` without its logging: it logs a full traceback for every message whose
+    params do not fit (the caller answers those with -32602 and one log line instead)."""
+    method = data.get("method")
+    if "jsonrpc" not in data:
+        return data
+    if "id" in data and "error" in data:
+        message_type = ResponseErrorMessage
+    elif "id" in data and method is not None:
+        message_type = protocol.get_message_type(method) or JsonRPCRequestMessage
+    elif "id" in data:
+        message_type = protocol._result_types.pop(data["id"], None) or JsonRPCResponseMessage
+    else:
+        message_type = protocol.get_message_type(method or "") or JsonRPCNotification
+    return protocol._converter.structure(data, message_type)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` (parsed JSON) with every lone UTF-16 surrogate in its strings replaced by U+FFFD. JSON may
+    spell them (`"\\ud800"`); no UTF-8 encoder takes them, so one in a document would break every later
+    request on it (tree-sitter, the model request). U+FFFD is one UTF-16 unit too: positions still match."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _why(err: Exception) -> str:
     """What was wrong with the params, in cattrs's words (`invalid value ... @ $.params.position.line`)."""
-    cause = err.__cause__
+    cause = err if isinstance(err, ClassValidationError) else err.__cause__
     if isinstance(cause, ClassValidationError):
         return "; ".join(transform_error(cause, path="$")[:3])
+    if isinstance(err, RecursionError):
+        return "they are nested too deeply"
     return "they do not match the method's parameter type"
 
 
@@ -203,7 +279,10 @@ async def serve(server: Any, reader: MessageReader, stop: threading.Event) -> No
             continue
         if body is None:
             break
-        dispatch(server.protocol, body, reader)
+        try:
+            dispatch(server.protocol, body, reader)
+        except Exception:  # noqa: BLE001 — whatever one message does, the read loop goes on
+            log.exception("Unable to handle a message")
 
 
 def start_io(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:

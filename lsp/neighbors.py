@@ -18,6 +18,9 @@ WINDOW_LINES = 20
 STEP_LINES = 10
 MIN_SCORE = 0.15
 MAX_CACHED_DOCUMENTS = 32
+# Open documents larger than this (characters) are no neighbours: tokenising a 10 MB generated file takes
+# seconds and scanning its windows slows every keystroke in every other file (the index skips such files too).
+MAX_NEIGHBOR_CHARS = 1_000_000
 
 
 def token_set(text: str) -> frozenset[str]:
@@ -81,12 +84,15 @@ class NeighborIndex:
         k: int = 2,
         min_score: float = MIN_SCORE,
     ) -> list[tuple[float, Snippet]]:
-        """Best window per document, top `k` overall. `documents`: (uri, display path, version, text)."""
+        """Best window per document, top `k` overall. `documents`: (uri, display path, version, text);
+        documents over MAX_NEIGHBOR_CHARS are passed over."""
         wanted = token_set(query)
         if not wanted:
             return []
         scored: list[tuple[float, Snippet]] = []
         for uri, path, version, text in documents:
+            if len(text) > MAX_NEIGHBOR_CHARS:
+                continue
             best: tuple[float, Window] | None = None
             for win in self.windows(uri, version, text):
                 score = jaccard(wanted, win.tokens)

@@ -44,11 +44,14 @@ def decoded_key(decoded_uri: str) -> str:
 
 
 def uri_path(uri: str) -> PurePosixPath | PureWindowsPath | None:
-    """The path a `file:` URI names (a Windows path for `file:///C:/...`), None for other schemes."""
+    """The path a `file:` URI names (a Windows path for `file:///C:/...`), None for other schemes and for
+    paths no file system can hold (a percent-encoded NUL)."""
     parsed = urlparse(uri)
     if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
         return None
     path = unquote(parsed.path)
+    if "\x00" in path:  # `%00`: no file system path holds a NUL (os calls raise ValueError on it)
+        return None
     if _DRIVE.match(path):
         return PureWindowsPath(path[1:])
     return PurePosixPath(path)
@@ -62,7 +65,7 @@ def local_path(uri: str) -> Path | None:
 
 def key_path(key: str) -> Path | None:
     """The local path a `document_key` names (None for other schemes)."""
-    if not key.startswith("file:///"):
+    if not key.startswith("file:///") or "\x00" in key:
         return None
     path = key[len("file://"):]
     return Path(path[1:]) if _DRIVE.match(path) else Path(path)

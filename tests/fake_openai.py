@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import queue
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,6 +46,7 @@ class Reply:
     delay: seconds to wait before answering (to trip client timeouts).
     chunk_delay: seconds between stream chunks (to test cancellation mid-stream).
     truncate: stream ends (connection closed) after half the chunks, without ``[DONE]``.
+    reset: the connection is reset (TCP RST) instead of answering, after ``delay``.
     raw: send these bytes as the body verbatim (malformed JSON etc.).
     dimension / vectors: for embeddings.
     """
@@ -56,6 +60,7 @@ class Reply:
     delay: float = 0.0
     chunk_delay: float = 0.0
     truncate: bool = False
+    reset: bool = False
     raw: bytes | None = None
     # Streaming only: send these bytes verbatim as the text/event-stream body (malformed events etc.).
     raw_stream: bytes | None = None
@@ -215,6 +220,8 @@ class FakeOpenAI:
         reply = self._next(kind) or Reply(text=self.default_chat if kind == "chat" else self.default_completion)
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.reset:
+            return _reset(h, rec)
         if reply.status != 200:
             return self._send_error(h, rec, reply)
         if reply.raw is not None:
@@ -329,6 +336,15 @@ class FakeOpenAI:
         error = {"message": reply.error_message or message, "type": "error",
                  "param": None, "code": reply.error_code or code}
         self._send_json(h, rec, {"error": error}, reply.status, reply.headers)
+
+
+def _reset(h: BaseHTTPRequestHandler, rec: Recorded) -> None:
+    """Close the connection with a TCP RST (SO_LINGER 0): the client sees "connection reset by peer"."""
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.close_connection = True
+    h.wfile = io.BytesIO()  # nothing more is written to the reset socket
+    h.connection.close()
+    rec.outcome = "reset"
 
 
 def _split(text: str, size: int = 8) -> list[str]:

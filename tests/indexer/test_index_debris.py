@@ -31,9 +31,20 @@ def _big_repo(root: Path, files: int, functions: int) -> Path:
     return root
 
 
+def _cmdline(process: psutil.Process) -> str:
+    """The process's command line; "" for one that is exiting (a zombie has none to read)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return ""
+
+
 def _pool_workers(process: psutil.Process) -> list[psutil.Process]:
-    return [child for child in process.children(recursive=True)
-            if "multiprocessing" in " ".join(child.cmdline())]
+    try:
+        children = process.children(recursive=True)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return []
+    return [child for child in children if "multiprocessing" in _cmdline(child)]
 
 
 @pytest.mark.slow
@@ -49,17 +60,17 @@ def test_debris_after_kill_minus_9_leaves_no_worker_processes(tmp_path: Path) ->
     while time.monotonic() < deadline and proc.poll() is None:
         workers = _pool_workers(parent)
         # the resource tracker and both chunk workers are up: the pool is running
-        if sum("spawn" in " ".join(w.cmdline()) or "forkserver" in " ".join(w.cmdline()) for w in workers) >= 2:
+        if sum("spawn" in _cmdline(w) or "forkserver" in _cmdline(w) for w in workers) >= 2:
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before its chunk pool started; make the repository bigger"
-    assert len(workers) >= 3, [w.cmdline() for w in workers]  # resource tracker + 2 workers
+    assert len(workers) >= 3, [_cmdline(w) for w in workers]  # resource tracker + 2 workers
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     for orphan in alive:
         orphan.kill()
-    assert alive == [], [" ".join(p.cmdline())[:100] for p in alive]
+    assert alive == [], [_cmdline(p)[:100] for p in alive]
 
 
 def test_debris_temporary_files_of_a_killed_save_are_removed_by_the_next_run(tmp_path: Path) -> None:

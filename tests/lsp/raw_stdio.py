@@ -21,9 +21,11 @@ def frame(payload: Any) -> bytes:
 class RawServer:
     """`send(bytes)`, then `message(timeout)` for each framed message the server writes."""
 
-    def __init__(self, cwd: str | None = None) -> None:
+    def __init__(self, cwd: str | None = None, stderr_path: str | None = None) -> None:
+        """`stderr_path`: keep the server's log (its stderr) in this file (default: discarded)."""
+        self._stderr = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=cwd)
+                                     stderr=self._stderr, cwd=cwd)
         self._messages: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -80,3 +82,5 @@ class RawServer:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
+        if self._stderr is not subprocess.DEVNULL:
+            self._stderr.close()

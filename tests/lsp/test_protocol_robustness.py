@@ -23,6 +23,7 @@ def raw(tmp_path: Path):
 
 BAD_FRAMES = {
     "huge_content_length": b"Content-Length: 1000000000000\r\n\r\n{}",
+    "content_length_5000_digits": b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n{}",
     "over_the_maximum": b"Content-Length: %d\r\n\r\n{}" % (MAX_MESSAGE_BYTES + 1),
     "missing_content_length": b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}",
     "negative_content_length": b"Content-Length: -5\r\n\r\n{}",
