@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from stat import S_ISREG
 
 from codeassist.errors import TemplateError
 
@@ -108,6 +109,9 @@ def _user_template(name: str) -> Template | None:
         stat = path.stat()
     except OSError:
         _problems.pop(name, None)
+        return None
+    if not S_ISREG(stat.st_mode):  # a named pipe would block the read for ever, a device never end
+        _broken(name, path, "not a regular file (a named pipe, device or folder).")
         return None
     key = (stat.st_mtime_ns, stat.st_size)
     cached = _overrides.get(name)

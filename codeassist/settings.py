@@ -101,7 +101,7 @@ def load_settings(
     if root is not None:
         files.append(Path(root) / REPO_CONFIG_NAME)
     for path in files:
-        if path.is_file():
+        if _config_file_exists(path):
             _merge(settings, _read_toml(path), str(path), explicit)
             settings.sources.append(str(path))
     from_env = _env_layer(env)
@@ -113,6 +113,21 @@ def load_settings(
         settings.sources.append("overrides")
     _apply_openai_defaults(settings, env, explicit)
     return settings
+
+
+def _config_file_exists(path: Path) -> bool:
+    """Whether `path` is a config file to read; ConfigError when something else sits there (a folder, a
+    named pipe whose read would block for ever, a link to a device)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # missing, a dangling link, a folder above it unreadable: no config there
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+    raise ConfigError(f"{path}: {kind}, not a TOML file. Replace it with a file or remove it.")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -18,9 +18,10 @@ consistent snapshot, and the FAISS file is re-read when its modification time ch
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,8 @@ class Index(GraphMixin):
         from codeassist.indexer.discovery import discover_files
         from codeassist.indexer.skipped_files import skipped_files
 
-        config = config or IndexConfig()
+        # as the index run judged: this index's own folder is never part of the repository
+        config = replace(config or IndexConfig(), index_dirs=(os.path.realpath(self.index_dir),))
         current = {f.rel: f for f in discover_files(self.root, config).files}
         with self._lock:
             states: dict[str, Any] = dict(self._store.file_states())

@@ -22,3 +22,6 @@ class IndexConfig:
     # Line windows for files without a grammar.
     window_lines: int = 60
     window_overlap: int = 10
+    # Absolute, resolved folders holding an index (the pipeline sets the one it writes to): an index
+    # folder inside the repository is never indexed, and counted as `excluded` (see discovery).
+    index_dirs: tuple[str, ...] = ()

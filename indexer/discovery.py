@@ -6,7 +6,8 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
 - **Listing.** Inside a git work tree (the root may be a subfolder of it) the list comes from
   ``git ls-files --cached --others --exclude-standard -z``: tracked plus untracked-but-not-ignored files,
   so .gitignore (nested), .git/info/exclude and the global excludes file all apply exactly as git applies
-  them. Submodules and nested repositories are not descended. Elsewhere (no git, not a repository, git
+  them. Submodules and nested repositories are not descended. A directory git cannot open (permission)
+  counts as `unreadable`, as in the walk. Elsewhere (no git, not a repository, git
   refusing the directory) the tree is walked and .gitignore files are applied with `gitignore.py` (git's own rules), each
   relative to its own directory, plus the root's .git/info/exclude when there is one.
 - **Rules on top, in both modes**: `config.exclude` (gitignore syntax, relative to the root, highest
@@ -34,6 +35,8 @@ the pipeline reads a file, and returns its bytes or the reason to skip it. Decis
   `symlink_outside`; a dangling link -> `missing`; a loop -> `unreadable`.
 - **Pipeline contract.** The pipeline counts what `read_source` returns on top of `skipped` (or calls
   `record_skip`); discovery never counts a file it lists, so nothing is counted twice.
+- **The index itself.** An index folder inside the root (`IndexConfig.index_dirs`, set by the pipeline)
+  counts as `excluded`, and so do the index's own files when the root is the index folder.
 - **Root.** A root inside a directory its enclosing repository ignores is walked (git would list
   nothing). Resolved to its real path; `SourceFile.path` is absolute under it. A root that does not exist
   or is not a directory raises `RootNotFound`; an empty directory gives an empty Discovery.
@@ -68,6 +71,8 @@ from codeassist.indexer.source_read import Readable, read_source
 __all__ = ["Discovery", "Readable", "SkipReason", "SourceFile", "discover_files", "read_source"]
 
 CODEASSIST_IGNORE = ".codeassistignore"
+# The files an index folder holds (index.db and its -wal/-shm, lock, vectors.faiss and its *.tmp).
+INDEX_FILE_PREFIXES = ("index.db", "lock", "vectors.faiss")
 MAX_EXAMPLES = 5
 
 
@@ -108,11 +113,13 @@ def discover_files(root: Path | str, config: IndexConfig | None = None) -> Disco
     cfg = config or IndexConfig()
     scan = _Scan(_resolve_root(root), cfg)
     listed = git_list(scan.root)
-    if listed is None:
+    if listed is not None and listed.failed:
+        scan.discovery.rule_problems.append(listed.failed)
+    if listed is None or listed.failed:
         scan.walk()
     else:
         scan.discovery.mode = "git"
-        scan.filter_git_list(listed)
+        scan.filter_git_list(listed.paths, listed.unopened)
     return scan.finish()
 
 
@@ -176,6 +183,8 @@ class _Scan:
         """The reason to leave out an entry, judged by its path alone (no stat but pyvenv.cfg's)."""
         if name in VCS_DIRS:
             return SkipReason.VCS
+        if self.cfg.index_dirs and self.is_index_part(abs_path, name, is_dir):
+            return SkipReason.EXCLUDED
         if not rel.isascii() and not _utf8(rel):
             return SkipReason.BAD_NAME
         rule = self.config_rules.decide(rel, is_dir) if self.config_rules else None
@@ -199,6 +208,12 @@ class _Scan:
         if gitignore is not None and gitignore.verdict(rel, is_dir):
             return SkipReason.IGNORED
         return None
+
+    def is_index_part(self, abs_path: str, name: str, is_dir: bool) -> bool:
+        """An index folder inside the root, or a file of the index when the root itself is one."""
+        if is_dir:
+            return abs_path in self.cfg.index_dirs
+        return os.path.dirname(abs_path) in self.cfg.index_dirs and name.startswith(INDEX_FILE_PREFIXES)
 
     def push_rules(
         self, stack: IgnoreStack | None, base: str, lines: list[str], source: str
@@ -259,7 +274,8 @@ class _Scan:
 
     # -- git mode ---------------------------------------------------------------------------------
 
-    def filter_git_list(self, paths: list[str]) -> None:
+    def filter_git_list(self, paths: list[str], unopened: list[str]) -> None:
+        """Admit what git listed; `unopened`: directories git could not read (counted as unreadable)."""
         rule_files = {p for p in paths if p.rpartition("/")[2] == CODEASSIST_IGNORE}
         root_rules = self.root_codeassist_rules()
         # rel dir -> (left out?, the .codeassistignore stack inside it)
@@ -281,11 +297,16 @@ class _Scan:
                     else:
                         rules = f"{rel_dir}/{CODEASSIST_IGNORE}"
                         if rules in rule_files:
-                            user = self.push_rules(user, rel_dir, read_rule_lines(self.abs(rules)), rules)
+                            lines = read_rule_lines(self.abs(rules), self.discovery.rule_problems, rules)
+                            user = self.push_rules(user, rel_dir, lines, rules)
                         state = (False, user)
                 dirs[rel_dir] = state
             return state
 
+        for rel_dir in unopened:
+            parent = rel_dir.rstrip("/").rpartition("/")[0]
+            if not dir_state(parent)[0] and not dir_state(rel_dir.rstrip("/"))[0]:
+                self.skip(rel_dir.rstrip("/"), SkipReason.UNREADABLE, is_dir=True)
         for rel in paths:
             if rel.endswith("/"):  # an untracked nested repository: git does not descend it, neither do we
                 continue
@@ -305,12 +326,14 @@ class _Scan:
 
     def root_codeassist_rules(self) -> IgnoreStack | None:
         # Read from disk, not from git's list: the file applies even when it is gitignored.
-        return self.push_rules(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE)), CODEASSIST_IGNORE)
+        return self.push_rules(None, "", read_rule_lines(self.abs(CODEASSIST_IGNORE), self.discovery.rule_problems, CODEASSIST_IGNORE),
+                               CODEASSIST_IGNORE)
 
     # -- walk mode --------------------------------------------------------------------------------
 
     def walk(self) -> None:
-        gitignore = self.push_rules(None, "", read_rule_lines(self.abs(".git/info/exclude")), ".git/info/exclude")
+        gitignore = self.push_rules(None, "", read_rule_lines(self.abs(".git/info/exclude"), self.discovery.rule_problems,
+                                                           ".git/info/exclude"), ".git/info/exclude")
         pending: list[tuple[str, str, IgnoreStack | None, IgnoreStack | None]] = [
             ("", self.root_str, None, gitignore)
         ]
@@ -327,10 +350,12 @@ class _Scan:
                 continue
             names = {entry.name for entry in entries}
             if ".gitignore" in names:
-                lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"))
+                lines = read_rule_lines(os.path.join(abs_dir, ".gitignore"), self.discovery.rule_problems,
+                                        _join(rel_dir, ".gitignore"))
                 gitignore = self.push_rules(gitignore, rel_dir, lines, _join(rel_dir, ".gitignore"))
             if CODEASSIST_IGNORE in names:
-                lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE))
+                lines = read_rule_lines(os.path.join(abs_dir, CODEASSIST_IGNORE), self.discovery.rule_problems,
+                                        _join(rel_dir, CODEASSIST_IGNORE))
                 user = self.push_rules(user, rel_dir, lines, _join(rel_dir, CODEASSIST_IGNORE))
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name

@@ -6,7 +6,9 @@ Content sniffing (binary, minified) is in `content_sniff.py`. The reason strings
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -255,11 +257,37 @@ class IgnoreStack:
         return None
 
 
-def read_rule_lines(path: str) -> list[str]:
-    """Lines of a gitignore-syntax file; an unreadable one counts as empty (it is not worth failing for)."""
+# git ignores a rule file larger than this (PATTERN_MAX_FILE_SIZE, "ignoring overly large gitignore file").
+MAX_RULE_FILE_BYTES = 100 * 1024 * 1024
+_FILE_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+               stat.S_IFBLK: "a block device", stat.S_IFDIR: "a folder"}
+
+
+def read_rule_lines(path: str, problems: list[str] | None = None, source: str = "") -> list[str]:
+    """Lines of a gitignore-syntax file; an unreadable one counts as empty (it is not worth failing for).
+
+    Only a regular file is read, opened without blocking: a named pipe would wait for a writer forever
+    and a device (a link to /dev/zero) never ends. Such a file, and one larger than git's own limit,
+    counts as empty; with `problems`, a line naming `source` says why."""
     try:
-        with open(path, "rb") as fh:
-            # "\n" only, as git splits (splitlines would also cut at form feeds); compile_rules drops a CR.
-            return fh.read().decode("utf-8", errors="replace").split("\n")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return []
+    try:
+        st = os.fstat(fd)
+        why = None
+        if not stat.S_ISREG(st.st_mode):
+            why = f"{_FILE_KINDS.get(stat.S_IFMT(st.st_mode), 'not a regular file')}, not a file of rules"
+        elif st.st_size > MAX_RULE_FILE_BYTES:
+            why = f"{st.st_size:,} bytes, over git's limit of {MAX_RULE_FILE_BYTES:,} for a rule file"
+        if why is not None:
+            if problems is not None:
+                problems.append(f"{source or path}: {why}; ignored")
+            return []
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            # "\n" only, as git splits (splitlines would also cut at form feeds); compile_rules drops a CR.
+            return fh.read(MAX_RULE_FILE_BYTES).decode("utf-8", errors="replace").split("\n")
+    except OSError:
+        return []
+    finally:
+        os.close(fd)

@@ -8,6 +8,7 @@ and at the end, so a killed run loses at most the batch in flight and never re-e
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ def embed_stage(store: Store, target: Path, embedder: Any, report: Any, tick: Pr
     report.embedding_model = model_id
     store.set_meta("embedding_model", model_id)
     store.set_meta("embedding_dimension", str(embedder.dimension))
+    if not store.get_meta("database_id"):  # binds vectors.faiss to this database (see vector_sync)
+        store.set_meta("database_id", uuid.uuid4().hex)
     vectors = sync_vectors(store, target / VECTORS_NAME, model_id, embedder.dimension)
     total = store.count_bodies_missing_embeddings(model_id)
     tick("embed", 0, total)

@@ -20,9 +20,30 @@ class RootNotFound(CodeassistError):
 
 class IndexNotFound(CodeassistError):
     def __init__(self, root: str, index_dir: str) -> None:
+        blocker = _file_in_the_way(str(index_dir))
+        if blocker is not None:  # `codeassist index` could not create it there either: say why
+            super().__init__(
+                f"No index for {root}: {blocker} is a file, so there can be no index folder {index_dir}. "
+                "Pass --index-dir a folder path (or move the file away)."
+            )
+            return
         super().__init__(
             f"No index for {root} (looked in {index_dir}). Create it with: codeassist index {root}"
         )
+
+
+def _file_in_the_way(path: str) -> str | None:
+    """The nearest existing ancestor of `path` (or `path` itself) when it is not a folder, else None."""
+    import os
+
+    current = os.path.abspath(path)
+    while True:
+        if os.path.lexists(current):
+            return None if os.path.isdir(current) else current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 class IndexCorrupt(CodeassistError):

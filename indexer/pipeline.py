@@ -10,11 +10,13 @@ changed, and embeds only chunk bodies that have no cached vector (at most the ba
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +132,8 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
          embedder: Any, progress: Progress | None, rebuild: bool, only: Sequence[str] | None, engine: Any,
          multi: bool = False) -> IndexReport:
     started = time.perf_counter()
-    config = config or IndexConfig()
+    # The index folder may sit inside a repository (--index-dir .codeassist): never index the index.
+    config = replace(config or IndexConfig(), index_dirs=(os.path.realpath(target),))
     report = IndexReport(root=str(repos[0][1]) if len(repos) == 1 else "", index_dir=str(target))
     if multi:
         report.repos = {name: str(root) for name, root in repos}
@@ -147,6 +150,9 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
         if rebuild:
             _remove_index_files(target)
         store = Store(target)
+        opened = _file_identity(target / DB_NAME)
+        if not store.get_meta("database_id"):  # binds vectors.faiss to this database (see vector_sync)
+            store.set_meta("database_id", uuid.uuid4().hex)
         try:
             if multi:
                 for name, root in repos:
@@ -193,6 +199,10 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
                     raise
                 except CodeassistError as err:
                     report.embed_error = str(err)
+            if _file_identity(target / DB_NAME) != opened:
+                raise CodeassistError(
+                    f"The index folder {target} was removed or replaced while this run was writing to it, so "
+                    "what it wrote is lost. Run `codeassist index` again (and leave the folder alone meanwhile).")
         finally:
             store.close()
             if owned:
@@ -202,6 +212,15 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
     report.seconds = round(time.perf_counter() - started, 3)
     report.peak_rss_mb = peak_rss_mb()
     return report
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of `path`, None when it is gone: tells the database this run opened from a new one."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def peak_rss_mb() -> float:

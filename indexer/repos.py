@@ -14,11 +14,14 @@ relative paths are relative to the manifest's folder. Plain text rather than TOM
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from codeassist.indexer.errors import CodeassistError, RootNotFound
+from codeassist.indexer.user_paths import unusable_path_reason
 
 
 class ManifestError(CodeassistError):
@@ -34,7 +37,11 @@ def read_manifest(path: Path | str) -> list[Path]:
     or names something that is not a folder."""
     path = Path(path).expanduser()
     try:
-        with path.open("rb") as fh:
+        # Without blocking: a named pipe would wait for a writer for ever (then: not a regular file).
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ManifestError(f"The manifest {path} is not a regular file (a pipe, device or socket); give a "
+                                    "text file with one repository path per line.")
             data = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as err:
         raise ManifestError(f"Cannot read the manifest {path}: {err.strerror or err}. Give a text file with one "
@@ -54,11 +61,21 @@ def read_manifest(path: Path | str) -> list[Path]:
     for number, line in enumerate(text.splitlines(), start=1):
         entry = line.split("#", 1)[0].strip()
         if entry:
-            root = Path(entry).expanduser()
-            root = root if root.is_absolute() else path.parent / root
-            if not root.is_dir():
-                raise ManifestError(f"The manifest {path}, line {number}: {entry} is not a folder "
-                                    f"(looked for {root}). Fix or remove the line.")
+            shown = entry if len(entry) <= 200 else f"{entry[:100]}...({len(entry):,} characters)"
+            if (reason := unusable_path_reason(entry)) is not None:
+                raise ManifestError(f"The manifest {path}, line {number}: {shown} cannot be a folder: {reason}. "
+                                    "Fix or remove the line.")
+            try:
+                root = Path(entry).expanduser()
+                root = root if root.is_absolute() else path.parent / root
+                is_dir = root.is_dir()
+            except OSError as err:  # no permission to look, a path git or the shell made too long
+                reason = err.strerror or str(err)
+                raise ManifestError(f"The manifest {path}, line {number}: {shown} cannot be used ({reason}). "
+                                    "Fix or remove the line.") from None
+            if not is_dir:
+                raise ManifestError(f"The manifest {path}, line {number}: {shown} is not a folder "
+                                    f"(looked for {root if len(str(root)) <= 300 else 'it'}). Fix or remove the line.")
             roots.append(root)
     if not roots:
         raise ManifestError(f"The manifest {path} lists no repository (one path per line, # for comments).")

@@ -5,6 +5,12 @@ is in the embedding cache keyed by (chunk body hash, model id). So whatever stat
 FAISS file in (missing, truncated, stale, from another model), the right index can be rebuilt from the
 cache without embedding anything again. The flat layout relies on it on every open: its file holds no
 vectors (`VectorIndex.save(cache_backed=True)`), the cache is their only copy on disk.
+
+Chunk ids never repeat within ONE database: a new index.db (the old one deleted, the folder removed
+during a run while the FAISS file was saved again) numbers its chunks from 1 again, and the vectors of
+an old file would silently answer for other chunks. So each database gets a random ``database_id``
+(meta, set by the index run) that the FAISS file records in its header; a file recording another one,
+or none while the database has one, is rebuilt from the cache.
 """
 
 from __future__ import annotations
@@ -20,13 +26,23 @@ from codeassist.indexer.vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 
-def load_or_new(path: Path, model_id: str, dimension: int) -> VectorIndex:
+def load_or_new(path: Path, model_id: str, dimension: int, database_id: str = "") -> VectorIndex:
+    """The saved index at `path`, or an empty one when it is missing, damaged, made by another model or,
+    with `database_id`, saved for another database (see the module docstring)."""
     if path.exists():
         try:
-            return VectorIndex.load(path, dimension=dimension, model_id=model_id)
+            index = VectorIndex.load(path, dimension=dimension, model_id=model_id)
+            saved_for = VectorIndex.read_header(path).get("database_id", "")
+            if not database_id or saved_for == database_id:
+                index.database_id = database_id
+                return index
+            log.warning("Rebuilding %s from the embedding cache: it was saved for another database (%r, this "
+                        "one is %r)", path, saved_for, database_id)
         except Exception as err:  # any damage means "rebuild from the cache"; say why in the log
             log.warning("Rebuilding %s from the embedding cache: %s", path, err)
-    return VectorIndex(dimension, model_id)
+    index = VectorIndex(dimension, model_id)
+    index.database_id = database_id
+    return index
 
 
 def _cache_backed(path: Path) -> bool:
@@ -44,11 +60,13 @@ def sync_vectors(store: Store, path: Path, model_id: str, dimension: int,
     cache-backed (it holds no vectors), a copy of `current` (searches may still be using it) is brought
     up to date by the chunks added and removed since, instead of reading every vector of the cache
     again (an editor re-indexing one file must not pay for the whole index)."""
+    database_id = store.get_meta("database_id") or ""
     if (current is not None and current.model_id == model_id and current.dimension == dimension
-            and _cache_backed(path)):
+            and current.database_id == database_id and _cache_backed(path)):
         index = current.copy()
+        index.database_id = database_id
     else:
-        index = load_or_new(path, model_id, dimension)
+        index = load_or_new(path, model_id, dimension, database_id)
     chunk_ids = store.all_chunk_ids()
     have = index.ids()
     extra = np.setdiff1d(have, chunk_ids, assume_unique=True)

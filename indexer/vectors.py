@@ -115,6 +115,8 @@ class VectorIndex:
     ) -> None:
         self.dimension = int(dimension)
         self.model_id = model_id
+        # The database these vectors' chunk ids belong to (meta "database_id"; see vector_sync). "" = unknown.
+        self.database_id = ""
         self.hnsw_threshold = int(hnsw_threshold)
         self.ef_search = int(ef_search)
         self.ivf_threshold = int(ivf_threshold)
@@ -326,6 +328,7 @@ class VectorIndex:
                             ef_search=self.ef_search, ivf_threshold=self.ivf_threshold, nprobe=self.nprobe)
         other._index = faiss.clone_index(self._index)
         other._kind, other._tombstones = self._kind, self._tombstones
+        other.database_id = self.database_id
         return other
 
     # -- persistence -----------------------------------------------------------------------
@@ -335,6 +338,7 @@ class VectorIndex:
             "format": "codeassist-faiss",
             "version": FORMAT_VERSION,
             "model_id": self.model_id,
+            "database_id": self.database_id,
             "dimension": self.dimension,
             "count": len(self),
             "stored": stored,

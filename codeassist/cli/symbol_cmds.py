@@ -78,7 +78,8 @@ def _common(fn: Any) -> Any:
 
 @cli.command("symbols")
 @click.argument("query", required=False, default="")
-@click.option("--path", "path", default=None, help="Only this file: its outline, in line order.")
+@click.option("--path", "path", default=None, type=click.Path(dir_okay=False),
+              help="Only this file: its outline, in line order.")
 @click.option("--kind", default=None, help="Only this kind: function, method, class, interface, struct, ...")
 @click.option("-n", "--limit", default=50, show_default=True, help="At most this many.")
 @_common
@@ -105,7 +106,7 @@ def symbols_command(query: str, path: str | None, kind: str | None, limit: int, 
 
 @cli.command("definition")
 @click.argument("name")
-@click.option("--from", "from_path", default=None,
+@click.option("--from", "from_path", default=None, type=click.Path(dir_okay=False),
               help="The file NAME is used in: its imports are followed first, then its folder.")
 @click.option("-n", "--limit", default=10, show_default=True, help="At most this many.")
 @_common

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,42 @@ def test_config_manifest_problem_is_a_one_line_error(repo: Path, tmp_path: Path,
     assert len(lines) == 1 and str(manifest) in lines[0], err
     for part in expected:
         assert part in lines[0]
+
+
+def _special_file(path: Path, kind: str) -> None:
+    """Put a `kind` of non-regular file at `path`: reading a named pipe blocks for ever, /dev/zero never ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "named pipe":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero")
+
+
+SPECIAL_FILES = {"named pipe": "a named pipe", "folder": "a folder", "link to /dev/zero": "a device or socket"}
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL_FILES))
+@pytest.mark.parametrize("where", ["repository", "user"])
+def test_config_special_file_in_place_of_the_config_is_a_one_line_error(repo: Path, tmp_path: Path, kind: str,
+                                                                         where: str) -> None:
+    from codeassist.settings import user_config_path
+
+    path = repo / ".codeassist.toml" if where == "repository" else user_config_path()
+    _special_file(path, kind)
+    code, _, err = run("index", str(repo), "--index-dir", str(tmp_path / "idx"), "--no-embed")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0] == f"Error: {path}: {SPECIAL_FILES[kind]}, not a TOML file. " \
+                                           "Replace it with a file or remove it.", err
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "link to /dev/zero"])
+def test_config_manifest_special_file_is_a_one_line_error(tmp_path: Path, kind: str) -> None:
+    manifest = tmp_path / "repos.txt"
+    _special_file(manifest, kind)
+    code, _, err = run("index", "--manifest", str(manifest), "--index-dir", str(tmp_path / "idx"), "--no-embed")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"The manifest {manifest} is not a regular file" in lines[0], err

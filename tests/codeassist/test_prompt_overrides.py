@@ -4,6 +4,7 @@ reported with its file and the built-in template is used; `codeassist prompts li
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,8 @@ def test_user_override_is_sent_and_its_version_logged(fake_openai: FakeOpenAI, c
     ("no version", "---\nname: ask\n---\n{{question}}\n"),
     ("unknown variable", "---\nname: ask\nversion: 2\n---\n{{question}} {{colour}}\n"),
     ("not UTF-8", None),
+    ("named pipe", "FIFO"),
+    ("folder", "DIR"),
 ])
 def test_broken_override_kind_names_the_file_and_uses_the_builtin(kind: str, text: str | None,
                                                                    fake_openai: FakeOpenAI, chat_settings: Settings,
@@ -61,6 +64,10 @@ def test_broken_override_kind_names_the_file_and_uses_the_builtin(kind: str, tex
     if text is None:
         path = write_override("")
         path.write_bytes(b"---\nname: ask\nversion: 2\n---\n\xff\xfe{{question}}\n")
+    elif text in ("FIFO", "DIR"):  # a special file where the template belongs: never read (a pipe blocks)
+        path = user_prompts_dir() / "ask.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(path) if text == "FIFO" else path.mkdir()
     else:
         path = write_override(text)
     answer_question("What is an invoice?", searcher=sample_searcher, settings=chat_settings)
