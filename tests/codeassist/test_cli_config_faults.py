@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from click.testing import CliRunner
 
 from codeassist.cli import cli
 from codeassist.settings import BOUNDS, load_settings
+from tests.special_files import make_special_file
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -103,15 +103,6 @@ def test_config_manifest_problem_is_a_one_line_error(repo: Path, tmp_path: Path,
         assert part in lines[0]
 
 
-def _special_file(path: Path, kind: str) -> None:
-    """Put a `kind` of non-regular file at `path`: reading a named pipe blocks for ever, /dev/zero never ends."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "named pipe":
-        os.mkfifo(path)
-    elif kind == "folder":
-        path.mkdir()
-    else:
-        path.symlink_to("/dev/zero")
 
 
 SPECIAL_FILES = {"named pipe": "a named pipe", "folder": "a folder", "link to /dev/zero": "a device or socket"}
@@ -124,7 +115,7 @@ def test_config_special_file_in_place_of_the_config_is_a_one_line_error(repo: Pa
     from codeassist.settings import user_config_path
 
     path = repo / ".codeassist.toml" if where == "repository" else user_config_path()
-    _special_file(path, kind)
+    make_special_file(path, kind)
     code, _, err = run("index", str(repo), "--index-dir", str(tmp_path / "idx"), "--no-embed")
     assert code == 2
     lines = err.strip().splitlines()
@@ -135,7 +126,7 @@ def test_config_special_file_in_place_of_the_config_is_a_one_line_error(repo: Pa
 @pytest.mark.parametrize("kind", ["named pipe", "link to /dev/zero"])
 def test_config_manifest_special_file_is_a_one_line_error(tmp_path: Path, kind: str) -> None:
     manifest = tmp_path / "repos.txt"
-    _special_file(manifest, kind)
+    make_special_file(manifest, kind)
     code, _, err = run("index", "--manifest", str(manifest), "--index-dir", str(tmp_path / "idx"), "--no-embed")
     assert code == 1
     lines = err.strip().splitlines()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.special_files import make_special_file
+
 NOBODY = 65534
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -71,14 +73,6 @@ def test_unreadable_directory_in_git_mode_is_reported_not_dropped(shared_dir: Pa
     assert found["examples"]["unreadable"] == [f"{locked}/"]
 
 
-def _special_file(path: Path, kind: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "named pipe":
-        os.mkfifo(path)
-    elif kind == "folder":
-        path.mkdir()
-    else:
-        path.symlink_to("/dev/zero")
 
 
 def _discover_in_subprocess(root: Path) -> dict:
@@ -104,7 +98,7 @@ def test_special_file_in_place_of_a_rule_file_is_named_and_never_read(tmp_path: 
     (root / "sub" / "b.py").write_text("def b():\n    return 2\n")
     if rule_file.startswith(".git/"):
         (root / ".git" / "info").mkdir(parents=True)  # not a work tree git accepts: the walk reads it
-    _special_file(root / rule_file, kind)
+    make_special_file(root / rule_file, kind)
 
     found = _discover_in_subprocess(root)
 
