@@ -360,7 +360,7 @@ def test_directory_without_permission_is_unreadable(tmp_path: Path, monkeypatch:
                 raise PermissionError(13, "Permission denied", path)
             return real_scandir(path)
 
-        monkeypatch.setattr(discovery.os, "scandir", scandir)
+        monkeypatch.setattr(os, "scandir", scandir)
     private.chmod(0)
     try:
         result = discover_files(tmp_path)
