@@ -9,6 +9,7 @@ by rebuilding FAISS from the cache ("int8-cache"). Callers get float32 rows (`de
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,12 @@ import numpy as np
 
 # Rows per page when the embed stage streams chunks out of the database.
 EMBED_PAGE = 4096
+# Cached vectors that no chunk uses (bodies of deleted files, old versions, other branches) kept at most:
+# this many, or as many as the index has distinct bodies if that is more. 20,000 int8 vectors are ~8 MB.
+SPARE_VECTORS = 20_000
+# Pruning scans the whole cache (~0.7 s at 100k chunks), so a run only prunes once the chunks it and
+# the runs before it wrote or deleted since the last prune reach this share of the index.
+PRUNE_CHURN_SHARE = 0.1
 _SCALE = np.dtype("<f4")
 
 
@@ -71,6 +78,12 @@ class EmbeddingCacheMixin:
     db: Any
 
     def transaction(self) -> Any:  # provided by Store
+        raise NotImplementedError
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:  # provided by Store
+        raise NotImplementedError
+
+    def set_meta(self, key: str, value: str) -> None:  # provided by Store
         raise NotImplementedError
 
     def embedded_count(self, model_id: str) -> int:
@@ -145,6 +158,49 @@ class EmbeddingCacheMixin:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids_arr, decode_vectors([r[1] for r in rows])
+
+    def prune_embeddings_if_due(self, churn: int) -> int:
+        """Count `churn` (chunks a run wrote or deleted) and prune (`prune_embeddings`) once the churn since
+        the last prune reaches PRUNE_CHURN_SHARE of the chunks; returns how many vectors were deleted.
+        So unused vectors stay under the bound plus a tenth of the index between prunes."""
+        if churn <= 0:
+            return 0
+        total = int(self.get_meta("embedding_cache_churn", "0") or 0) + churn
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if total < max(1, int(chunks * PRUNE_CHURN_SHARE)):
+            self.set_meta("embedding_cache_churn", str(total))
+            return 0
+        deleted = self.prune_embeddings()
+        self.set_meta("embedding_cache_churn", "0")
+        return deleted
+
+    def prune_embeddings(self, spare: int | None = None, now: float | None = None) -> int:
+        """Bound the cache: keep every vector a chunk uses (any model) and at most max(`spare`, distinct
+        bodies in the index) of the others, dropping those unused for longest first. Returns how many
+        vectors were deleted.
+
+        A vector stays while it may come back: switching back to a branch, undoing an edit or reverting a
+        file re-uses it at no cost. Without a bound the cache grows with every edit ever indexed. The time a
+        vector was first seen unused is kept in `orphaned_at` (NULL while a chunk uses it); it is cleared
+        when a chunk uses the body again."""
+        now = time.time() if now is None else now
+        spare = SPARE_VECTORS if spare is None else spare
+        with self.transaction():
+            self.db.execute(
+                "UPDATE embeddings SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL"
+                " AND text_hash IN (SELECT text_hash FROM chunks)")
+            self.db.execute(
+                "UPDATE embeddings SET orphaned_at = ? WHERE orphaned_at IS NULL"
+                " AND text_hash NOT IN (SELECT text_hash FROM chunks)", (now,))
+            unused = self.db.execute("SELECT count(*) FROM embeddings WHERE orphaned_at IS NOT NULL").fetchone()[0]
+            bodies = self.db.execute("SELECT count(DISTINCT text_hash) FROM chunks").fetchone()[0]
+            excess = unused - max(int(spare), bodies)
+            if excess <= 0:
+                return 0
+            self.db.execute(
+                "DELETE FROM embeddings WHERE (text_hash, model_id) IN (SELECT text_hash, model_id FROM embeddings"
+                " WHERE orphaned_at IS NOT NULL ORDER BY orphaned_at, text_hash LIMIT ?)", (excess,))
+            return excess
 
     def all_chunk_ids(self) -> np.ndarray:
         rows = self.db.execute("SELECT id FROM chunks").fetchall()

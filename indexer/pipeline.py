@@ -60,6 +60,8 @@ class IndexReport:
     embedding_model: str | None = None
     embedded: int = 0
     newly_embedded: int = 0
+    # cached vectors no chunk used any more, deleted to keep the cache bounded (embedding_cache.SPARE_VECTORS)
+    embeddings_pruned: int = 0
     embed_error: str | None = None
     interrupted: bool = False
     seconds: float = 0.0
@@ -154,6 +156,7 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
         if not store.get_meta("database_id"):  # binds vectors.faiss to this database (see vector_sync)
             store.set_meta("database_id", uuid.uuid4().hex)
         try:
+            chunks_before = store.counts()["chunks"]
             if multi:
                 for name, root in repos:
                     store.register_repo(name, str(root))
@@ -199,6 +202,9 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
                     raise
                 except CodeassistError as err:
                     report.embed_error = str(err)
+            # Chunks written or deleted: only they can leave a cached vector unused.
+            deleted = max(0, chunks_before + report.chunks_written - report.chunks)
+            report.embeddings_pruned = store.prune_embeddings_if_due(report.chunks_written + deleted)
             if _file_identity(target / DB_NAME) != opened:
                 raise CodeassistError(
                     f"The index folder {target} was removed or replaced while this run was writing to it, so "

@@ -9,8 +9,9 @@ Tables
         stored deflated (migration 7, chunk_text.py): read it as chunk_text(text)
     chunks_fts(symbol, path, body)   FTS5, contentless, rowid = chunk id; stemmed code-aware tokens
         (lexical.py; a change of the token rules refills it on open)
-    embeddings(text_hash, model_id, vector)   the cache: a chunk body seen once is never re-embedded;
-        vectors are int8 + a scale (migration 3; `embedding_cache.encode_vector`)
+    embeddings(text_hash, model_id, vector, orphaned_at)   the cache: a chunk body seen once is never
+        re-embedded; vectors are int8 + a scale (migration 3; `embedding_cache.encode_vector`); `orphaned_at`
+        is when no chunk used the body any more (migration 8; the cache is bounded by it)
     meta(key, value)
     definitions(file_id, name, kind, symbol, start_line, end_line, signature, doc)   the symbol graph
     imports(file_id, line, module, name, alias)   (see symbol_store.py)
@@ -206,3 +207,11 @@ MIGRATIONS.append(
 )
 # The first migration that shrinks the file: an index migrated to it is VACUUMed once (see Store._migrate).
 VACUUM_AFTER = len(MIGRATIONS)
+
+# The embedding cache is bounded (embedding_cache.prune_embeddings): a cached vector no chunk uses any more
+# is stamped with the time it was first seen unused, so the longest-unused ones go first.
+MIGRATIONS.append(
+    """
+    ALTER TABLE embeddings ADD COLUMN orphaned_at REAL
+    """
+)

@@ -158,6 +158,8 @@ def _print_report(report: Any) -> None:
     if report.embedding_model:
         click.echo(f"  embedded: {report.embedded} of {report.chunks} chunks with {report.embedding_model} "
                    f"({report.newly_embedded} new)")
+    if report.embeddings_pruned:
+        click.echo(f"  embedding cache: {report.embeddings_pruned} vectors unused for longest were dropped")
     if report.embed_error:
         click.echo(f"  dense stage stopped: {report.embed_error}", err=True)
     click.echo(f"  index: {report.index_dir}\n  took {report.seconds:.2f}s on the {report.engine} engine"

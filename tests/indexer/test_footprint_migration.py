@@ -72,6 +72,7 @@ def downgrade_to_schema_6(db_path: Path) -> None:
         db.execute("CREATE INDEX symbol_refs_by_name ON symbol_refs(name)")
         db.execute("CREATE INDEX symbol_refs_by_chunk ON symbol_refs(chunk_id)")
         db.executemany("INSERT INTO symbol_refs VALUES (?, ?, ?, ?)", rows)
+        db.execute("ALTER TABLE embeddings DROP COLUMN orphaned_at")  # migration 8
         db.execute("PRAGMA user_version = 6")
     db.execute("VACUUM")
     db.close()

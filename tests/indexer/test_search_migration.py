@@ -25,6 +25,7 @@ def make_old_index(repo: Path, index_dir: Path) -> dict[str, np.ndarray]:
     db.executemany("UPDATE embeddings SET vector = ? WHERE text_hash = ?",
                    [(v.astype(np.float32).tobytes(), h) for h, v in vectors.items()])
     db.execute("ALTER TABLE chunks DROP COLUMN header")
+    db.execute("ALTER TABLE embeddings DROP COLUMN orphaned_at")  # migration 8
     db.create_function("chunk_text", 1, unpack_text)
     db.execute("UPDATE chunks SET text = chunk_text(text)")  # plain text before migration 7
     # The symbol graph and the skipped-files table came after schema 2 too.

@@ -199,6 +199,7 @@ def test_an_index_with_the_first_references_table_is_upgraded_and_refilled(tmp_p
         db.execute("CREATE TABLE symbol_refs(file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,"
                    " chunk_id INTEGER, name TEXT NOT NULL, line INTEGER NOT NULL)")
         db.execute("ALTER TABLE chunks DROP COLUMN header")  # added by a later migration (issue 13)
+        db.execute("ALTER TABLE embeddings DROP COLUMN orphaned_at")  # migration 8
         db.execute("PRAGMA user_version=3")
     db.close()
     report = index_repository(root, tmp_path / "idx", embed=False)
