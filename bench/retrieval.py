@@ -7,7 +7,7 @@ prints MRR@10 and recall@5 for:
 
     lexical, dense, hybrid                 the shipped defaults
     hybrid-rrf                             reciprocal rank fusion instead of score-normalised fusion
-    ratio-minmax                           BM25 / best and cosine min-max instead of mean +- 3 sd (before round 3)
+    distribution                           each list scaled by mean +- 3 sd instead of BM25 / best, cosine min-max
     -adaptive, -exact, -roles, -second     hybrid without one step of ranking.py
     +graph                                 hybrid with the symbol-graph prior switched (on if off)
     candidates-50                          each retriever's list 50 deep before fusion (before: 150)
@@ -145,7 +145,7 @@ def corpus_report(corpus: Corpus, args) -> dict:
     configs = {
         "lexical": ("lexical", default), "dense": ("dense", default), "hybrid": ("hybrid", default),
         "hybrid-rrf": ("hybrid", replace(default, fusion="rrf")),
-        "ratio-minmax": ("hybrid", replace(default, normalisation="ratio-minmax")),
+        "distribution": ("hybrid", replace(default, normalisation="distribution")),
         "-adaptive": ("hybrid", replace(default, adaptive_weights=False)),
         "-exact": ("hybrid", replace(default, exact_symbol=False)),
         "-roles": ("hybrid", replace(default, role_prior=False)),

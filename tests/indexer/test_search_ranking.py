@@ -165,12 +165,12 @@ def test_query_words_embeds_the_query_as_the_chunks_are_embedded(ranked_repo: Pa
 
 def test_a_hit_standing_far_above_its_list_beats_one_barely_first_in_the_other() -> None:
     """Distribution-based normalisation: the dense list's first hit is far above the other candidates, the
-    lexical list's first hit is barely ahead of a crowd. Scaling each list to its best (the normalisation
-    before) put both at 1 and the heavier lexical weight decided; the standout now wins."""
+    lexical list's first hit is barely ahead of a crowd. Scaling each list to its best (the default) puts
+    both at 1 and the heavier lexical weight decides; with the distribution scale the standout wins."""
     lexical = [(1, 5.2)] + [(100 + i, 5.1 - i * 2.1 / 59) for i in range(60)]
     dense = [(2, 0.80)] + [(300 + i, 0.45 - i * 0.15 / 59) for i in range(60)]
     shape = query_shape("how are retries configured")
-    scores, _ = fuse(lexical, dense, shape, RankingOptions())
+    scores, _ = fuse(lexical, dense, shape, RankingOptions(normalisation="distribution"))
     assert max(scores, key=scores.get) == 2
     before, _ = fuse(lexical, dense, shape, RankingOptions(normalisation="ratio-minmax"))
     assert max(before, key=before.get) == 1
