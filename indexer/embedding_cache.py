@@ -159,14 +159,13 @@ class EmbeddingCacheMixin:
         ids_arr = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids_arr, decode_vectors([r[1] for r in rows])
 
-    def prune_embeddings_if_due(self, churn: int) -> int:
+    def prune_embeddings_if_due(self, churn: int, chunks: int) -> int:
         """Count `churn` (chunks a run wrote or deleted) and prune (`prune_embeddings`) once the churn since
-        the last prune reaches PRUNE_CHURN_SHARE of the chunks; returns how many vectors were deleted.
-        So unused vectors stay under the bound plus a tenth of the index between prunes."""
+        the last prune reaches PRUNE_CHURN_SHARE of the index's `chunks`; returns how many vectors were
+        deleted. So unused vectors stay under the bound plus a tenth of the index between prunes."""
         if churn <= 0:
             return 0
         total = int(self.get_meta("embedding_cache_churn", "0") or 0) + churn
-        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         if total < max(1, int(chunks * PRUNE_CHURN_SHARE)):
             self.set_meta("embedding_cache_churn", str(total))
             return 0
@@ -174,8 +173,8 @@ class EmbeddingCacheMixin:
         self.set_meta("embedding_cache_churn", "0")
         return deleted
 
-    def prune_embeddings(self, spare: int | None = None, now: float | None = None) -> int:
-        """Bound the cache: keep every vector a chunk uses (any model) and at most max(`spare`, distinct
+    def prune_embeddings(self) -> int:
+        """Bound the cache: keep every vector a chunk uses (any model) and at most max(SPARE_VECTORS, distinct
         bodies in the index) of the others, dropping those unused for longest first. Returns how many
         vectors were deleted.
 
@@ -183,18 +182,16 @@ class EmbeddingCacheMixin:
         file re-uses it at no cost. Without a bound the cache grows with every edit ever indexed. The time a
         vector was first seen unused is kept in `orphaned_at` (NULL while a chunk uses it); it is cleared
         when a chunk uses the body again."""
-        now = time.time() if now is None else now
-        spare = SPARE_VECTORS if spare is None else spare
         with self.transaction():
             self.db.execute(
                 "UPDATE embeddings SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL"
                 " AND text_hash IN (SELECT text_hash FROM chunks)")
             self.db.execute(
                 "UPDATE embeddings SET orphaned_at = ? WHERE orphaned_at IS NULL"
-                " AND text_hash NOT IN (SELECT text_hash FROM chunks)", (now,))
+                " AND text_hash NOT IN (SELECT text_hash FROM chunks)", (time.time(),))
             unused = self.db.execute("SELECT count(*) FROM embeddings WHERE orphaned_at IS NOT NULL").fetchone()[0]
             bodies = self.db.execute("SELECT count(DISTINCT text_hash) FROM chunks").fetchone()[0]
-            excess = unused - max(int(spare), bodies)
+            excess = unused - max(SPARE_VECTORS, bodies)
             if excess <= 0:
                 return 0
             self.db.execute(

@@ -204,7 +204,7 @@ def _run(target: Path, repos: list[tuple[str, Path]], config: IndexConfig | None
                     report.embed_error = str(err)
             # Chunks written or deleted: only they can leave a cached vector unused.
             deleted = max(0, chunks_before + report.chunks_written - report.chunks)
-            report.embeddings_pruned = store.prune_embeddings_if_due(report.chunks_written + deleted)
+            report.embeddings_pruned = store.prune_embeddings_if_due(report.chunks_written + deleted, report.chunks)
             if _file_identity(target / DB_NAME) != opened:
                 raise CodeassistError(
                     f"The index folder {target} was removed or replaced while this run was writing to it, so "

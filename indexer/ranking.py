@@ -5,12 +5,11 @@ Steps (each one can be turned off in `RankingOptions`, which is how bench/retrie
 1. Fusion. ``weighted`` (default): each list's scores are normalised over its own candidates and added
    with weights; ``rrf``: reciprocal rank fusion (`search.reciprocal_rank_fusion`). Normalised scores keep
    the *margin* a retriever is sure by, which RRF throws away: an exact lexical first hit far ahead of the
-   rest stays first instead of sinking under chunks both retrievers found half-heartedly. The
-   normalisation (`RankingOptions.normalisation`) is ``ratio-minmax`` (default) or ``distribution``: each list mapped from
-   mean - 3 sd .. mean + 3 sd of its own scores to 0..1 (distribution-based score fusion, as in Weaviate's
-   ``relativeScoreFusion`` successor), so a top hit counts by how far it stands above that list's crowd,
-   not merely by being first (chosen on the tuning corpora, rejected on the held-out ones); ``ratio-minmax``
-   (and always for a single list): BM25 as a ratio to the best, cosine min-max.
+   rest stays first instead of sinking under chunks both retrievers found half-heartedly. Normalisation
+   (`RankingOptions.normalisation`): ``ratio-minmax`` (default, and always for a single list) takes BM25
+   as a ratio to the best and cosine min-max; ``distribution`` maps mean - 3 sd .. mean + 3 sd of each
+   list to 0..1 (distribution-based score fusion, as in Qdrant's ``dbsf``), so a first hit counts by how
+   far it stands above its list. It won on the tuning corpora and lost on the held-out ones (see below).
 2. Query-dependent weights: a query that looks like an identifier (``parseHeader``, ``Client.send``,
    ``gin::Context``) leans lexical, a natural-language question leans dense.
 3. File role: tests, fixtures, documentation, examples and generated files rank below source unless the
